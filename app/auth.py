@@ -1,0 +1,225 @@
+"""Users, passwords, OAuth tokens and the root account.
+
+Passwords are hashed with scrypt (a slow, memory-hard KDF from the standard
+library). Tokens are random; only their SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+
+from app.settings import Settings
+from models import db, utcnow
+from models.accounts import Account, Channel, OAuthClient, OAuthToken, Role, User
+
+log = logging.getLogger(__name__)
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._]{0,48}$")
+ACCESS_TTL = dt.timedelta(days=1)
+REFRESH_TTL = dt.timedelta(days=14)
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+class AuthError(ValueError):
+    """A refused sign-in, registration or token; the message is for the user."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    b64 = base64.b64encode
+    return f"scrypt${_SCRYPT['n']}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(
+        password.encode(), salt=base64.b64decode(salt), dklen=32, n=int(n), r=8, p=1
+    )
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def validate_username(username: str) -> str:
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise AuthError(
+            "A username is 1 to 49 lowercase letters, digits, dots or underscores.", "username"
+        )
+    return username
+
+
+def validate_password(password: str) -> str:
+    if not 6 <= len(password) <= 255:
+        raise AuthError("A password is between 6 and 255 characters long.", "password")
+    return password
+
+
+def create_user(
+    settings: Settings,
+    username: str,
+    password: str,
+    email: str | None = None,
+    role: Role = Role.USER,
+    display_name: str | None = None,
+    channel_name: str | None = None,
+) -> User:
+    """Create a user with their account and default channel, or raise AuthError."""
+    username = validate_username(username)
+    validate_password(password)
+    channel_name = validate_username(channel_name or f"{username}_channel")
+    if email is not None:
+        email = email.strip() or None
+        if email and ("@" not in email or len(email) > 254):
+            raise AuthError("That email address does not look right.", "email")
+    with db.atomic():
+        if User.select().where(User.username == username).exists():
+            raise AuthError("That username is taken.", "username")
+        if email and User.select().where(User.email == email).exists():
+            raise AuthError("That email address is already registered.", "email")
+        if Channel.select().where((Channel.name == channel_name) & (Channel.host == "")).exists():
+            raise AuthError("That channel name is taken.", "channelName")
+        user = User.create(
+            username=username,
+            email=email,
+            password_hash=hash_password(password),
+            role=int(role),
+            video_quota=settings.default_video_quota,
+        )
+        account = Account.create(user=user, name=username, display_name=display_name or username)
+        Channel.create(account=account, name=channel_name, display_name=f"Main {username} channel")
+    return user
+
+
+def authenticate(username: str, password: str) -> User:
+    """The user for these credentials, or AuthError (same message either way)."""
+    user = User.get_or_none(User.username == username.strip().lower())
+    if user is None:
+        hash_password(password)  # same time whether or not the user exists
+        raise AuthError("Invalid username or password.")
+    if not verify_password(password, user.password_hash):
+        raise AuthError("Invalid username or password.")
+    if user.blocked:
+        raise AuthError("This account is blocked.")
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Change a password; every session and token of the user ends."""
+    validate_password(password)
+    with db.atomic():
+        User.update(
+            password_hash=hash_password(password), session_version=User.session_version + 1
+        ).where(User.id == user.id).execute()
+        OAuthToken.delete().where(OAuthToken.user == user).execute()
+
+
+def ensure_root(settings: Settings) -> str | None:
+    """Create the admin `root` on first start; return a generated password, if any."""
+    if User.select().where(User.username == "root").exists():
+        return None
+    generated = None
+    password = settings.root_password
+    if not password:
+        password = generated = secrets.token_urlsafe(12)
+    create_user(settings, "root", password, role=Role.ADMIN)
+    return generated
+
+
+def local_client() -> OAuthClient:
+    """The single OAuth client of this server (PeerTube's /oauth-clients/local)."""
+    client = OAuthClient.select().first()
+    if client is None:
+        client = OAuthClient.create(
+            client_id=secrets.token_hex(16), client_secret=secrets.token_hex(16)
+        )
+    return client
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token pair as given to the client (the only time the secrets exist in clear)."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    refresh_token_expires_in: int
+
+
+def check_client(client_id: str, client_secret: str) -> OAuthClient:
+    client = OAuthClient.get_or_none(OAuthClient.client_id == client_id)
+    if client is None or not hmac.compare_digest(client.client_secret, client_secret or ""):
+        raise AuthError("Invalid client: client is invalid")
+    return client
+
+
+def issue_token(user: User, client: OAuthClient) -> IssuedToken:
+    access, refresh = secrets.token_hex(20), secrets.token_hex(20)
+    now = utcnow()
+    OAuthToken.create(
+        user=user,
+        client=client,
+        access_hash=_digest(access),
+        refresh_hash=_digest(refresh),
+        access_expires_at=now + ACCESS_TTL,
+        refresh_expires_at=now + REFRESH_TTL,
+    )
+    return IssuedToken(
+        access, refresh, int(ACCESS_TTL.total_seconds()), int(REFRESH_TTL.total_seconds())
+    )
+
+
+def refresh_token(client: OAuthClient, refresh: str) -> IssuedToken:
+    """Trade a refresh token for a new pair; the old pair stops working."""
+    with db.atomic():
+        token = OAuthToken.get_or_none(
+            (OAuthToken.refresh_hash == _digest(refresh)) & (OAuthToken.client == client)
+        )
+        if token is None or token.refresh_expires_at < utcnow():
+            raise AuthError("Invalid grant: refresh token is invalid")
+        user = token.user
+        token.delete_instance()
+        return issue_token(user, client)
+
+
+def user_for_access_token(access: str) -> User | None:
+    token = (
+        OAuthToken.select(OAuthToken, User)
+        .join(User)
+        .where(OAuthToken.access_hash == _digest(access))
+        .first()
+    )
+    if token is None or token.access_expires_at < utcnow() or token.user.blocked:
+        return None
+    return token.user
+
+
+def revoke_token(access: str) -> None:
+    OAuthToken.delete().where(OAuthToken.access_hash == _digest(access)).execute()
+
+
+def account_of(user: User) -> Account:
+    return Account.get(Account.user == user)
+
+
+def channels_of(user: User) -> list[Channel]:
+    return list(Channel.select().join(Account).where(Account.user == user).order_by(Channel.id))

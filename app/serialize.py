@@ -1,0 +1,229 @@
+"""PeerTube's REST JSON shapes for users, accounts, channels and videos.
+
+Field names follow ../shared/fixtures/peertube-6.3/rest-*.json so PeerTube
+clients work unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from app.constants import CATEGORIES, LANGUAGES, LICENCES, PRIVACIES
+from app.markdown import truncate
+from app.settings import Settings
+from app.videos import short_uuid, used_quota
+from models.accounts import Account, Channel, User
+from models.videos import State, Video, VideoFile
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """2026-11-25T00:09:23.308Z, as PeerTube writes dates."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _host(settings: Settings, obj: Account | Channel) -> str:
+    return obj.host or settings.host
+
+
+def account_url(settings: Settings, account: Account) -> str:
+    return account.ap_id or f"{settings.base_url}/accounts/{account.name}"
+
+
+def channel_url(settings: Settings, channel: Channel) -> str:
+    return channel.ap_id or f"{settings.base_url}/video-channels/{channel.name}"
+
+
+def video_url(settings: Settings, video: Video) -> str:
+    return video.ap_id or f"{settings.base_url}/videos/watch/{video.uuid}"
+
+
+def account_json(settings: Settings, account: Account) -> dict[str, Any]:
+    return {
+        "url": account_url(settings, account),
+        "name": account.name,
+        "host": _host(settings, account),
+        "avatars": [],
+        "id": account.id,
+        "hostRedundancyAllowed": False,
+        "followingCount": 0,
+        "followersCount": 0,
+        "createdAt": iso(account.created_at),
+        "displayName": account.display_name,
+        "description": account.description or None,
+        "updatedAt": iso(account.updated_at),
+        "userId": account.user_id,
+    }
+
+
+def channel_json(
+    settings: Settings, channel: Channel, *, with_owner: bool = True
+) -> dict[str, Any]:
+    data = {
+        "url": channel_url(settings, channel),
+        "name": channel.name,
+        "host": _host(settings, channel),
+        "avatars": [],
+        "id": channel.id,
+        "hostRedundancyAllowed": False,
+        "followingCount": 0,
+        "followersCount": 0,
+        "createdAt": iso(channel.created_at),
+        "banners": [],
+        "displayName": channel.display_name,
+        "description": channel.description or None,
+        "support": channel.support or None,
+        "isLocal": channel.is_local,
+        "updatedAt": iso(channel.updated_at),
+    }
+    if with_owner:
+        data["ownerAccount"] = account_json(settings, channel.account)
+    return data
+
+
+def _labelled(value: Any, table: dict) -> dict[str, Any]:
+    return {"id": value, "label": table.get(value, "Unknown") if value is not None else "Unknown"}
+
+
+def media_base(settings: Settings, video: Video) -> str:
+    return f"{settings.base_url}/static/streaming-playlists/hls/{video.uuid}"
+
+
+def file_json(settings: Settings, video: Video, f: VideoFile) -> dict[str, Any]:
+    base = media_base(settings, video)
+    label = f"{f.resolution}p" if f.resolution else "Audio"
+    return {
+        "id": f.id,
+        "resolution": {"id": f.resolution, "label": label},
+        "width": f.width,
+        "height": f.height,
+        "size": f.size,
+        "fps": round(f.fps) if f.fps else -1,
+        "fileUrl": f"{base}/{f.filename}",
+        "fileDownloadUrl": f"{settings.base_url}/download/streaming-playlists/hls/videos/"
+        f"{video.uuid}-{f.resolution}-fragmented.mp4",
+        "playlistUrl": f"{base}/{f.playlist}",
+        "metadataUrl": f"{settings.base_url}/api/v1/videos/{video.uuid}/metadata/{f.id}",
+        "hasAudio": f.has_audio,
+        "hasVideo": f.has_video,
+        "storage": 0,
+    }
+
+
+def video_json(
+    settings: Settings, video: Video, *, details: bool = False, files: list[VideoFile] | None = None
+) -> dict[str, Any]:
+    """The video as in GET /api/v1/videos (list) or /videos/{id} (details=True)."""
+    channel = video.channel
+    base = settings.base_url
+    data: dict[str, Any] = {
+        "id": video.id,
+        "uuid": str(video.uuid),
+        "shortUUID": short_uuid(video.uuid),
+        "url": video_url(settings, video),
+        "name": video.name,
+        "category": _labelled(video.category, CATEGORIES),
+        "licence": _labelled(video.licence, LICENCES),
+        "language": _labelled(video.language, LANGUAGES),
+        "privacy": _labelled(video.privacy, PRIVACIES),
+        "nsfw": video.nsfw,
+        "truncatedDescription": truncate(video.description) or None,
+        "description": truncate(video.description) or None,
+        "isLocal": video.is_local,
+        "duration": video.duration,
+        "aspectRatio": video.aspect_ratio,
+        "views": video.views,
+        "viewers": 0,
+        "likes": video.likes,
+        "dislikes": video.dislikes,
+        "thumbnailPath": f"/lazy-static/thumbnails/{video.uuid}.jpg" if video.thumbnail else None,
+        "previewPath": f"/lazy-static/previews/{video.uuid}.jpg" if video.preview else None,
+        "embedPath": f"/videos/embed/{video.uuid}",
+        "createdAt": iso(video.created_at),
+        "updatedAt": iso(video.updated_at),
+        "publishedAt": iso(video.published_at or video.created_at),
+        "originallyPublishedAt": None,
+        "isLive": False,
+        "account": account_json(settings, channel.account),
+        "channel": channel_json(settings, channel, with_owner=False),
+        "state": State(video.state).api,
+    }
+    if video.state == State.FAILED:
+        data["stateError"] = video.state_error
+    if video.state in (State.UPLOADED, State.TRANSCODING):
+        data["transcodingProgress"] = video.progress
+    if not details:
+        return data
+    files = files if files is not None else list(video.files.order_by(VideoFile.resolution.desc()))
+    playlists = []
+    if video.state == State.PUBLISHED and video.hls_master:
+        playlists.append(
+            {
+                "id": video.id,
+                "type": 1,
+                "playlistUrl": f"{media_base(settings, video)}/{video.hls_master}",
+                "segmentsSha256Url": f"{media_base(settings, video)}/{video.hls_sha256}",
+                "redundancies": [],
+                "files": [file_json(settings, video, f) for f in files],
+            }
+        )
+    data.update(
+        {
+            "description": video.description or None,
+            "channel": channel_json(settings, channel),
+            "blacklisted": False,
+            "blacklistedReason": None,
+            "streamingPlaylists": playlists,
+            "files": [],
+            "support": video.support or None,
+            "descriptionPath": f"/api/v1/videos/{video.uuid}/description",
+            "tags": list(video.tags),
+            "commentsEnabled": video.comments_enabled,
+            "commentsPolicy": {"id": 1, "label": "Enabled"}
+            if video.comments_enabled
+            else {"id": 2, "label": "Disabled"},
+            "downloadEnabled": video.download_enabled,
+            "waitTranscoding": True,
+            "inputFileUpdatedAt": None,
+            "trackerUrls": [
+                f"{base}/tracker/announce",
+                f"{settings.ws_scheme}://{settings.host}/tracker/socket",
+            ],
+        }
+    )
+    return data
+
+
+def user_json(settings: Settings, user: User, account: Account, channels: list[Channel]) -> dict:
+    """GET /api/v1/users/me."""
+    return {
+        "id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "theme": "instance-default",
+        "pendingEmail": None,
+        "emailPublic": False,
+        "emailVerified": None,
+        "nsfwPolicy": user.nsfw_policy,
+        "p2pEnabled": True,
+        "videosHistoryEnabled": True,
+        "autoPlayVideo": True,
+        "autoPlayNextVideo": False,
+        "autoPlayNextVideoPlaylist": True,
+        "videoLanguages": None,
+        "role": {"id": user.role, "label": user.role_enum.label},
+        "videoQuota": user.video_quota,
+        "videoQuotaDaily": user.video_quota_daily,
+        "videoQuotaUsed": used_quota(user),
+        "blocked": user.blocked,
+        "blockedReason": None,
+        "account": account_json(settings, account),
+        "videoChannels": [channel_json(settings, c, with_owner=False) for c in channels],
+        "createdAt": iso(user.created_at),
+        "pluginAuth": None,
+        "twoFactorEnabled": False,
+        "adminFlags": 0,
+        "specialPlaylists": [],
+    }

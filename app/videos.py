@@ -1,0 +1,331 @@
+"""Videos: lookup, visibility, quota, creation from an upload, edits, deletion,
+and the transcoding step a worker runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import shutil
+import uuid as uuidlib
+from collections.abc import Callable
+from pathlib import Path
+
+from app.media.probe import MediaError
+from app.media.transcode import transcode
+from app.settings import Settings
+from models import db, utcnow
+from models.accounts import Account, Channel, User
+from models.videos import Privacy, State, Video, VideoFile
+
+log = logging.getLogger(__name__)
+
+_B58 = "123456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+_SHORT_RE = re.compile(rf"^[{_B58}]{{16,22}}$")
+_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
+
+TRANSCODE_JOB = "transcode"
+
+
+class QuotaError(Exception):
+    """The upload would take the user over their video quota."""
+
+
+def short_uuid(value: uuidlib.UUID) -> str:
+    """PeerTube's shortUUID: the UUID's integer in Flickr base58."""
+    n, out = value.int, ""
+    while n:
+        n, r = divmod(n, 58)
+        out = _B58[r] + out
+    return out or _B58[0]
+
+
+def uuid_from_short(short: str) -> uuidlib.UUID | None:
+    n = 0
+    for ch in short:
+        n = n * 58 + _B58.index(ch)
+    if n >= 1 << 128:
+        return None
+    return uuidlib.UUID(int=n)
+
+
+def parse_ref(ref: str) -> int | uuidlib.UUID | None:
+    """An id, a UUID or a shortUUID as PeerTube accepts them; None if none of these."""
+    if ref.isdigit() and len(ref) < 10:
+        return int(ref)
+    if _UUID_RE.match(ref):
+        return uuidlib.UUID(ref)
+    if _SHORT_RE.match(ref):
+        return uuid_from_short(ref)
+    return None
+
+
+def find_video(ref: str) -> Video | None:
+    key = parse_ref(ref)
+    if key is None:
+        return None
+    query = (
+        Video.select(Video, Channel, Account)
+        .join(Channel)
+        .join(Account)
+        .where(Video.id == key if isinstance(key, int) else Video.uuid == key)
+    )
+    return query.first()
+
+
+def owner_id(video: Video) -> int | None:
+    return video.channel.account.user_id
+
+
+def can_manage(video: Video, user: User | None) -> bool:
+    """The owner, a moderator or an admin may edit, delete or retry a video."""
+    if user is None:
+        return False
+    return owner_id(video) == user.id or user.is_moderator
+
+
+def can_view(video: Video, user: User | None) -> bool:
+    """Private videos are for their owner and the server's moderators only."""
+    if video.privacy != Privacy.PRIVATE:
+        return True
+    return can_manage(video, user)
+
+
+def listed_query(
+    *, channel: Channel | None = None, account: Account | None = None, viewer: User | None = None
+):
+    """Videos a viewer sees in lists: published and public, plus their own on their pages."""
+    query = Video.select(Video, Channel, Account).join(Channel).join(Account)
+    if channel is not None:
+        query = query.where(Video.channel == channel)
+    if account is not None:
+        query = query.where(Channel.account == account)
+    public = (Video.privacy == Privacy.PUBLIC) & (Video.state == State.PUBLISHED)
+    if viewer is not None and account is not None and account.user_id == viewer.id:
+        return query  # an owner sees all their videos on their own pages, in any state
+    return query.where(public)
+
+
+SORTS = {
+    "-publishedAt": (Video.published_at.desc(nulls="LAST"), Video.id.desc()),
+    "publishedAt": (Video.published_at.asc(nulls="LAST"), Video.id.asc()),
+    "-createdAt": (Video.created_at.desc(), Video.id.desc()),
+    "createdAt": (Video.created_at.asc(), Video.id.asc()),
+    "-views": (Video.views.desc(), Video.id.desc()),
+    "views": (Video.views.asc(), Video.id.asc()),
+    "name": (Video.name.asc(), Video.id.asc()),
+    "-name": (Video.name.desc(), Video.id.desc()),
+    "-likes": (Video.likes.desc(), Video.id.desc()),
+    "duration": (Video.duration.asc(), Video.id.asc()),
+    "-duration": (Video.duration.desc(), Video.id.desc()),
+}
+
+
+def page(query, sort: str, start: int, count: int) -> tuple[int, list[Video]]:
+    """(total, one page) of a video query in a PeerTube sort order."""
+    total = query.count()
+    order = SORTS.get(sort, SORTS["-publishedAt"])
+    return total, list(query.order_by(*order).offset(start).limit(count))
+
+
+def used_quota(user: User) -> int:
+    from peewee import fn
+
+    total = (
+        Video.select(fn.COALESCE(fn.SUM(Video.original_size), 0))
+        .join(Channel)
+        .join(Account)
+        .where(Account.user == user)
+        .scalar()
+    )
+    return int(total or 0)
+
+
+def check_quota(user: User, size: int) -> None:
+    """Raise QuotaError if `size` more bytes would exceed the user's quota."""
+    if user.video_quota < 0:
+        return
+    if used_quota(user) + size > user.video_quota:
+        raise QuotaError("The user video quota is exceeded with this video.")
+
+
+def create_video(
+    settings: Settings,
+    user: User,
+    channel: Channel,
+    fields: dict,
+    source: Path,
+    filename: str,
+) -> Video:
+    """Adopt an uploaded file as a new video and queue its transcoding."""
+    from app import jobs
+
+    size = source.stat().st_size
+    check_quota(user, size)
+    video_uuid = uuidlib.uuid4()
+    settings.originals_dir.mkdir(parents=True, exist_ok=True)
+    suffix = Path(filename).suffix.lower()
+    if not re.fullmatch(r"\.[a-z0-9]{1,7}", suffix):
+        suffix = ""
+    stored = f"{video_uuid}{suffix}"
+    os.replace(source, settings.originals_dir / stored)
+    with db.atomic():
+        video = Video.create(
+            uuid=video_uuid,
+            channel=channel,
+            name=fields["name"],
+            description=fields.get("description", ""),
+            support=fields.get("support", ""),
+            tags=fields.get("tags", []),
+            category=fields.get("category"),
+            licence=fields.get("licence"),
+            language=fields.get("language"),
+            privacy=fields.get("privacy", Privacy.PUBLIC),
+            nsfw=fields.get("nsfw", False),
+            comments_enabled=fields.get("commentsEnabled", True),
+            download_enabled=fields.get("downloadEnabled", True),
+            original_path=stored,
+            original_filename=filename[:255],
+            original_size=size,
+        )
+        jobs.enqueue(TRANSCODE_JOB, {"video_id": video.id}, max_attempts=3)
+    return video
+
+
+_FIELD_COLUMNS = {
+    "name": "name",
+    "description": "description",
+    "support": "support",
+    "tags": "tags",
+    "category": "category",
+    "licence": "licence",
+    "language": "language",
+    "privacy": "privacy",
+    "nsfw": "nsfw",
+    "commentsEnabled": "comments_enabled",
+    "downloadEnabled": "download_enabled",
+}
+
+
+def update_video(video: Video, fields: dict) -> Video:
+    for key, value in fields.items():
+        column = _FIELD_COLUMNS.get(key)
+        if column:
+            setattr(video, column, value)
+    video.updated_at = utcnow()
+    video.save()
+    return video
+
+
+def hls_dir(settings: Settings, video: Video) -> Path:
+    return settings.media_dir / "hls" / str(video.uuid)
+
+
+def delete_video(settings: Settings, video: Video) -> None:
+    """Remove the video, its renditions and its original file."""
+    video.delete_instance(recursive=True)
+    shutil.rmtree(hls_dir(settings, video), ignore_errors=True)
+    if video.original_path:
+        (settings.originals_dir / video.original_path).unlink(missing_ok=True)
+
+
+def retry_video(video: Video) -> None:
+    """Queue a failed video's transcoding again (its original was kept)."""
+    from app import jobs
+
+    with db.atomic():
+        Video.update(state=State.UPLOADED, state_error="", progress=0).where(
+            Video.id == video.id
+        ).execute()
+        jobs.enqueue(TRANSCODE_JOB, {"video_id": video.id}, max_attempts=3)
+
+
+def transcode_video(
+    settings: Settings, video_id: int, on_progress: Callable[[float], None] | None = None
+) -> None:
+    """Turn a video's original into HLS renditions and publish it.
+
+    Safe to run twice: output goes to a temporary folder renamed into place
+    when complete, and a published video is left alone. Bad input marks the
+    video failed with a message for its owner; the original is kept.
+    """
+    video = Video.get_or_none(Video.id == video_id)
+    if video is None or video.state == State.PUBLISHED:
+        return
+    Video.update(state=State.TRANSCODING, progress=0, state_error="").where(
+        Video.id == video.id
+    ).execute()
+    hls_root = settings.media_dir / "hls"
+    hls_root.mkdir(parents=True, exist_ok=True)
+    for stale in hls_root.glob(f".tmp-{video.uuid}-*"):  # left by a killed worker
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = hls_root / f".tmp-{video.uuid}-{secrets.token_hex(4)}"
+    tmp.mkdir()
+    last = [-1]
+
+    def progress(percent: float) -> None:
+        value = int(percent)
+        if value != last[0]:
+            last[0] = value
+            Video.update(progress=min(value, 99)).where(Video.id == video.id).execute()
+        if on_progress:
+            on_progress(percent)
+
+    try:
+        result = transcode(
+            str(settings.originals_dir / video.original_path),
+            str(tmp),
+            settings.ladder,
+            progress=progress,
+        )
+    except MediaError as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        Video.update(state=State.FAILED, state_error=str(err), progress=0).where(
+            Video.id == video.id
+        ).execute()
+        log.info("video %s failed: %s", video.uuid, err)
+        return
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    final = hls_dir(settings, video)
+    if final.exists():
+        shutil.rmtree(final)
+    os.rename(tmp, final)
+    now = utcnow()
+    with db.atomic():
+        VideoFile.delete().where(VideoFile.video == video).execute()
+        for r in result.renditions:
+            VideoFile.create(
+                video=video,
+                resolution=r.height,
+                width=r.width,
+                height=r.height,
+                fps=r.fps,
+                size=r.size,
+                bandwidth=r.bandwidth,
+                codecs=r.codecs,
+                filename=r.filename,
+                playlist=r.playlist,
+                has_audio=r.has_audio,
+                has_video=r.has_video,
+            )
+        Video.update(
+            state=State.PUBLISHED,
+            progress=100,
+            duration=round(result.duration),
+            aspect_ratio=result.aspect_ratio or None,
+            hls_master=result.master,
+            hls_sha256=result.segments_sha256,
+            thumbnail=result.thumbnail,
+            preview=result.preview,
+            published_at=video.published_at or now,
+            updated_at=now,
+        ).where(Video.id == video.id).execute()
+    log.info("video %s published with %d renditions", video.uuid, len(result.renditions))
+
+
+def record_view(video: Video) -> None:
+    Video.update(views=Video.views + 1).where(Video.id == video.id).execute()

@@ -1,0 +1,75 @@
+"""Wiring: the Tornado Application built from every handlers module's ROUTES.
+
+The order below is the order URLs are matched; the last entry is the 404
+catch-all (JSON under /api/, a page elsewhere).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import tornado.web
+
+from app.ratelimit import RateLimiter
+from app.settings import Settings
+from handlers import accounts, channels, media, videos
+from handlers.api import channels as api_channels
+from handlers.api import config as api_config
+from handlers.api import uploads as api_uploads
+from handlers.api import users as api_users
+from handlers.api import videos as api_videos
+from handlers.base import APIHandler, PageHandler, Problem, public
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+class NotFoundAPIHandler(APIHandler):
+    @public
+    def get(self, *args: str) -> None:
+        raise Problem(404, "Not found")
+
+    post = put = delete = patch = get
+
+
+class NotFoundPageHandler(PageHandler):
+    @public
+    def get(self, *args: str) -> None:
+        raise Problem(404, "There is nothing at this address.")
+
+    post = put = delete = patch = get
+
+    def check_xsrf_cookie(self) -> None:
+        pass  # a 404 either way
+
+
+def routes() -> list[tuple]:
+    return [
+        *api_config.ROUTES,
+        *api_users.ROUTES,
+        *api_uploads.ROUTES,
+        *api_videos.ROUTES,
+        *api_channels.ROUTES,
+        (r"/api/.*", NotFoundAPIHandler),
+        *media.ROUTES,
+        *accounts.ROUTES,
+        *channels.ROUTES,
+        *videos.ROUTES,
+        (r".*", NotFoundPageHandler),
+    ]
+
+
+def make_app(settings: Settings, **overrides: object) -> tornado.web.Application:
+    """The web application for these settings."""
+    options = {
+        "shoal": settings,
+        "cookie_secret": settings.secret,
+        "xsrf_cookies": True,
+        "xsrf_cookie_kwargs": {"httponly": True, "samesite": "Lax", "secure": settings.https},
+        "static_path": str(ASSETS),
+        "static_url_prefix": "/assets/",
+        "login_limiter": RateLimiter(settings.login_attempts_per_minute, 60),
+        "view_limiter": RateLimiter(1, 3600),
+        "compress_response": True,
+    }
+    options.update(overrides)
+    return tornado.web.Application(routes(), **options)

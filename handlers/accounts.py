@@ -1,0 +1,125 @@
+"""Sign in, sign out, registration, and the public account page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from app import auth, channels, videos
+from app.ratelimit import RateLimiter
+from handlers.base import PageHandler, Problem, public
+from handlers.videos import render_list
+
+
+def safe_next(url: str | None) -> str:
+    """Only same-site paths: never redirect a visitor to another site after sign-in."""
+    if not url:
+        return "/"
+    parsed = urlparse(url)
+    if parsed.scheme or parsed.netloc or not url.startswith("/") or url.startswith("//"):
+        return "/"
+    return url
+
+
+class LoginHandler(PageHandler):
+    @public
+    def get(self) -> None:
+        self.render_page(
+            "login.mako", error=None, username="", next=safe_next(self.get_argument("next", None))
+        )
+
+    @public
+    def post(self) -> None:
+        username = self.get_body_argument("username", "").strip()
+        password = self.get_body_argument("password", "")
+        target = safe_next(self.get_body_argument("next", None))
+        limiter: RateLimiter = self.application.settings["login_limiter"]
+        if not limiter.hit(f"{self.client_ip()}:{username.lower()}"):
+            self.set_status(429)
+            self.set_header("Retry-After", "60")
+            self.render_page(
+                "login.mako",
+                error="Too many sign-in attempts. Wait a minute and try again.",
+                username=username,
+                next=target,
+            )
+            return
+        try:
+            user = auth.authenticate(username, password)
+        except auth.AuthError as err:
+            self.set_status(400)
+            self.render_page("login.mako", error=str(err), username=username, next=target)
+            return
+        self.start_session(user)
+        self.redirect_see_other(target)
+
+
+class LogoutHandler(PageHandler):
+    def post(self) -> None:
+        self.end_session()
+        self.redirect_see_other("/")
+
+
+class RegisterHandler(PageHandler):
+    def _closed(self) -> bool:
+        if self.shoal.registration_open:
+            return False
+        self.set_status(403)
+        self.render_page("register.mako", closed=True, errors={}, values={})
+        return True
+
+    @public
+    def get(self) -> None:
+        if not self._closed():
+            self.render_page("register.mako", closed=False, errors={}, values={})
+
+    @public
+    def post(self) -> None:
+        if self._closed():
+            return
+        values = {k: self.get_body_argument(k, "") for k in ("username", "email", "display_name")}
+        password = self.get_body_argument("password", "")
+        try:
+            user = auth.create_user(
+                self.shoal,
+                values["username"],
+                password,
+                email=values["email"] or None,
+                display_name=values["display_name"] or None,
+            )
+        except auth.AuthError as err:
+            self.set_status(400)
+            self.render_page(
+                "register.mako",
+                closed=False,
+                errors={err.field or "username": str(err)},
+                values=values,
+            )
+            return
+        self.start_session(user)
+        self.redirect_see_other("/")
+
+
+class AccountPageHandler(PageHandler):
+    @public
+    def get(self, name: str) -> None:
+        account = channels.find_account(name, self.shoal.host)
+        if account is None:
+            raise Problem(404, "No account by that name here.")
+        query = videos.listed_query(account=account, viewer=self.user)
+        render_list(
+            self,
+            "account.mako",
+            query,
+            f"/a/{account.name}",
+            account=account,
+            channels=list(account.channels),
+        )
+
+
+ROUTES = [
+    (r"/login", LoginHandler),
+    (r"/logout", LogoutHandler),
+    (r"/signup", RegisterHandler),
+    (r"/a/(?P<name>[A-Za-z0-9._@:-]+)", AccountPageHandler),
+    (r"/accounts/(?P<name>[A-Za-z0-9._@:-]+)", AccountPageHandler),
+]

@@ -1,0 +1,154 @@
+"""/api/v1/videos/upload-resumable: PeerTube's resumable upload.
+
+POST starts a session (201 + Location with upload_id), each PUT carries a
+Content-Range chunk streamed to disk (308 + Range until complete, then 200
+with the video), PUT with `bytes */total` asks how much arrived, DELETE
+cancels.
+"""
+
+from __future__ import annotations
+
+import re
+
+import tornado.httputil
+import tornado.web
+
+from app import uploads, videos
+from app.uploads import UploadError
+from handlers.base import APIHandler, Problem
+from handlers.streaming import create_from_file
+
+_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+_QUERY = re.compile(r"^bytes \*/(\d+)$")
+
+
+@tornado.web.stream_request_body
+class ResumableUploadHandler(APIHandler):
+    def prepare(self) -> None:
+        super().prepare()
+        self.chunk = None
+        self.session = None
+        if self.request.method == "POST":
+            self.request.connection.set_max_body_size(1024 * 1024)
+            self.post_body = bytearray()
+            return
+        upload_id = self.get_query_argument("upload_id", "")
+        self.session = uploads.find(self.user, upload_id)
+        if self.session is None:
+            raise Problem(404, "Upload session not found.")
+        if self.request.method != "PUT":
+            return
+        header = self.request.headers.get("Content-Range", "")
+        if self.session.video_id is not None or _QUERY.match(header):
+            return
+        match = _RANGE.match(header)
+        if not match:
+            raise Problem(400, "A chunk needs a Content-Range: bytes start-end/total header.")
+        start, end, total = (int(x) for x in match.groups())
+        length = int(self.request.headers.get("Content-Length") or 0)
+        if length != end - start + 1:
+            raise Problem(400, "Content-Length does not match Content-Range.")
+        self.request.connection.set_max_body_size(length)
+        try:
+            self.chunk = uploads.open_chunk(self.shoal, self.session, start, end, total)
+        except UploadError as err:
+            if err.status == 409:  # tell the client where to resume
+                self._resume_status()
+                raise tornado.web.Finish() from None
+            raise Problem(err.status, str(err)) from None
+
+    def data_received(self, chunk: bytes) -> None:
+        if self.chunk is not None:
+            self.chunk.write(chunk)
+        elif self.request.method == "POST":
+            self.post_body.extend(chunk)
+
+    def on_connection_close(self) -> None:
+        if self.chunk is not None:
+            self.chunk.close()  # what arrived is kept: the client resumes from there
+        super().on_connection_close()
+
+    def post(self) -> None:
+        self.request.body = bytes(self.post_body)
+        data = self.json_body()
+        if not data:
+            self.request.body_arguments = {}
+            tornado.httputil.parse_body_arguments(
+                self.request.headers.get("Content-Type", ""),
+                self.request.body,
+                self.request.body_arguments,
+                {},
+                self.request.headers,
+            )
+            data = self.json_body()
+        try:
+            size = int(self.request.headers.get("X-Upload-Content-Length", ""))
+        except ValueError:
+            raise Problem(400, "X-Upload-Content-Length header is required.") from None
+        if size <= 0:
+            raise Problem(400, "The file is empty.")
+        if size > self.shoal.max_upload_size:
+            raise Problem(413, "The file is too large for this server.")
+        try:
+            videos.check_quota(self.user, size)
+        except videos.QuotaError as err:
+            raise Problem(413, str(err)) from None
+        filename = str(data.get("filename") or data.get("name") or "video")
+        mime = self.request.headers.get("X-Upload-Content-Type", "")
+        session = uploads.start(self.shoal, self.user, filename, size, mime, data)
+        self.set_header(
+            "Location",
+            f"//{self.shoal.host}/api/v1/videos/upload-resumable?upload_id={session.upload_id}",
+        )
+        self.set_header("Upload-Id", session.upload_id)
+        self.send({}, status=201)
+
+    def _resume_status(self) -> None:
+        have = uploads.received(self.shoal, self.session)
+        self.set_status(308)
+        self.clear_header("Content-Type")
+        if have:
+            self.set_header("Range", f"bytes=0-{have - 1}")
+        self.finish()
+
+    def put(self) -> None:
+        session = self.session
+        if session.video_id is not None:  # the last chunk arrived before; answer the same
+            return self._done(session.video_id)
+        if self.chunk is not None:
+            self.chunk.close()
+        have = uploads.received(self.shoal, session)
+        uploads.touch(session, have)
+        if have < session.size:
+            return self._resume_status()
+        path = uploads.path_of(self.shoal, session)
+        try:
+            video = create_from_file(
+                self, path, session.filename, session.mime_type, uploads.metadata(session)
+            )
+        except Problem:
+            uploads.cancel(self.shoal, session)
+            raise
+        uploads.mark_done(self.shoal, session, video.id)
+        self._done(video.id)
+
+    def _done(self, video_id: int) -> None:
+        video = videos.find_video(str(video_id))
+        if video is None:
+            raise Problem(404, "Video not found")
+        self.send(
+            {
+                "video": {
+                    "id": video.id,
+                    "shortUUID": videos.short_uuid(video.uuid),
+                    "uuid": str(video.uuid),
+                }
+            }
+        )
+
+    def delete(self) -> None:
+        uploads.cancel(self.shoal, self.session)
+        self.no_content()
+
+
+ROUTES = [(r"/api/v1/videos/upload-resumable", ResumableUploadHandler)]

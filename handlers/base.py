@@ -1,0 +1,320 @@
+"""The small handler hierarchy: auth, rendering, errors, format choice.
+
+- BaseHandler resolves the user (session cookie or Bearer token) in prepare()
+  and refuses anonymous calls to methods not marked @public (deny by default).
+- PageHandler renders HTML and error pages.
+- APIHandler answers JSON, errors in PeerTube's problem shape.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import tornado.web
+from mako.lookup import TemplateLookup
+
+from app import auth
+from app.settings import Settings
+from models import db
+from models.accounts import User
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "shoal_session"
+SESSION_DAYS = 30
+DOCS = "https://docs.joinpeertube.org/api-rest-reference.html"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+_lookup = TemplateLookup(
+    directories=[str(TEMPLATES)],
+    default_filters=["h"],
+    input_encoding="utf-8",
+    strict_undefined=True,
+)
+
+
+def public(method: Callable) -> Callable:
+    """Mark a handler method as open to anonymous visitors."""
+    method.public = True  # type: ignore[attr-defined]
+    return method
+
+
+class Problem(tornado.web.HTTPError):
+    """An error for the client, rendered as a page or as PeerTube's JSON problem."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        invalid_params: dict[str, tuple[Any, str]] | None = None,
+        code: str | None = None,
+        location: str = "body",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(status, log_message=detail)
+        self.detail = detail
+        self.invalid_params = invalid_params or {}
+        self.code = code
+        self.location = location
+        self.headers = headers or {}
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    """Resolves the user; denies anonymous access unless the method is @public."""
+
+    user: User | None = None
+    token_auth = False
+
+    @property
+    def shoal(self) -> Settings:
+        return self.application.settings["shoal"]
+
+    def set_default_headers(self) -> None:
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
+
+    def is_public(self) -> bool:
+        method = getattr(self, self.request.method.lower(), None)
+        return bool(getattr(method, "public", False))
+
+    def prepare(self) -> None:
+        db.connect(reuse_if_open=True)
+        self.user = self._resolve_user()
+        if self.user is None and not self.is_public():
+            self.deny()
+
+    def _resolve_user(self) -> User | None:
+        header = self.request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            self.token_auth = True
+            user = auth.user_for_access_token(header[7:].strip())
+            if user is None:
+                raise Problem(401, "Token is invalid", code="unauthorized_request")
+            return user
+        raw = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_DAYS)
+        if not raw:
+            return None
+        try:
+            user_id, version = (int(x) for x in raw.decode().split(":"))
+        except ValueError:
+            return None
+        user = User.get_or_none(User.id == user_id)
+        if user is None or user.session_version != version or user.blocked:
+            return None
+        return user
+
+    def get_current_user(self) -> User | None:
+        return self.user
+
+    def check_xsrf_cookie(self) -> None:
+        # A Bearer token is not sent by browsers on their own: no CSRF risk.
+        if self.request.headers.get("Authorization", "").lower().startswith("bearer "):
+            return
+        super().check_xsrf_cookie()
+
+    def deny(self) -> None:
+        raise Problem(401, "You need to sign in.", code="unauthorized_request")
+
+    def start_session(self, user: User) -> None:
+        self.set_signed_cookie(
+            SESSION_COOKIE,
+            f"{user.id}:{user.session_version}",
+            expires_days=SESSION_DAYS,
+            httponly=True,
+            samesite="Lax",
+            secure=self.shoal.https,
+        )
+
+    def end_session(self) -> None:
+        self.clear_cookie(SESSION_COOKIE)
+
+    def client_ip(self) -> str:
+        return self.request.remote_ip or "unknown"
+
+    def int_argument(self, name: str, default: int, lo: int = 0, hi: int = 10**9) -> int:
+        raw = self.get_argument(name, None)
+        if raw in (None, ""):
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise Problem(
+                400,
+                f"Incorrect request parameters: {name}",
+                invalid_params={name: (raw, "Should be a number")},
+                location="query",
+            ) from None
+        return max(lo, min(hi, value))
+
+
+class PageHandler(BaseHandler):
+    """HTML pages; errors render the error page; anonymous writes go to sign-in."""
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+            "script-src 'self'; style-src 'self'; connect-src 'self'; "
+            "frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
+        )
+        self.set_header("X-Frame-Options", "SAMEORIGIN")
+
+    def is_htmx(self) -> bool:
+        return self.request.headers.get("HX-Request") == "true"
+
+    def deny(self) -> None:
+        if self.request.method in ("GET", "HEAD"):
+            self.redirect("/login?next=" + quote(self.request.uri, safe=""))
+            raise tornado.web.Finish()
+        raise Problem(401, "You need to sign in to do this.")
+
+    def render_page(self, template: str, **context: Any) -> None:
+        self.finish(self.render_string_mako(template, **context))
+
+    def render_fragment(self, template: str, defname: str, **context: Any) -> None:
+        """One <%def> of a template, for an HTMX swap."""
+        self.add_header("Vary", "HX-Request")
+        tpl = _lookup.get_template(template).get_def(defname)
+        self.finish(tpl.render(**self._context(context)))
+
+    def _context(self, extra: dict[str, Any]) -> dict[str, Any]:
+        ctx = {
+            "h": self,
+            "user": self.user,
+            "settings": self.shoal,
+            "xsrf": self.xsrf_token.decode(),
+            "static": self.static_url,
+        }
+        ctx.update(extra)
+        return ctx
+
+    def render_string_mako(self, template: str, **context: Any) -> str:
+        return _lookup.get_template(template).render(**self._context(context))
+
+    def redirect_see_other(self, url: str) -> None:
+        """303 after a successful form POST (HTMX follows it with HX-Redirect)."""
+        if self.is_htmx():
+            self.set_header("HX-Redirect", url)
+            self.finish()
+        else:
+            self.redirect(url, status=303)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        detail = getattr(exc, "detail", None) or HTTPStatus(status_code).phrase
+        if status_code >= 500:
+            detail = "Something went wrong on our side. It has been logged."
+        for name, value in getattr(exc, "headers", {}).items():
+            self.set_header(name, value)
+        self.finish(
+            self.render_string_mako(
+                "error.mako",
+                status=status_code,
+                title=HTTPStatus(status_code).phrase,
+                detail=detail,
+                invalid=getattr(exc, "invalid_params", {}),
+            )
+        )
+
+
+class APIHandler(BaseHandler):
+    """JSON API in PeerTube's dialect; errors are RFC 7807 problems with `error`."""
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Access-Control-Allow-Origin", "*")
+
+    def json_body(self) -> dict[str, Any]:
+        """The request's fields: JSON, form-encoded or (non-file) multipart."""
+        ctype = self.request.headers.get("Content-Type", "")
+        if ctype.startswith("application/json"):
+            try:
+                data = json.loads(self.request.body or b"{}")
+            except ValueError:
+                raise Problem(400, "The request body is not valid JSON.") from None
+            if not isinstance(data, dict):
+                raise Problem(400, "The request body must be a JSON object.")
+            return data
+        return flatten_arguments(
+            {
+                k: [v.decode("utf-8", "replace") for v in vs]
+                for k, vs in self.request.body_arguments.items()
+            }
+        )
+
+    def send(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(data, ensure_ascii=False))
+
+    def no_content(self) -> None:
+        self.set_status(204)
+        self.clear_header("Content-Type")
+        self.finish()
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        detail = getattr(exc, "detail", None) or HTTPStatus(status_code).phrase
+        if status_code >= 500:
+            detail = "Internal server error"
+        self.set_header("Content-Type", "application/problem+json; charset=utf-8")
+        for name, value in getattr(exc, "headers", {}).items():
+            self.set_header(name, value)
+        body: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(status_code).phrase}
+        code = getattr(exc, "code", None)
+        if code:
+            body = {"type": f"{DOCS}#section/Errors/{code}"}
+        body.update({"detail": detail, "status": status_code})
+        invalid = getattr(exc, "invalid_params", None)
+        if invalid:
+            body["instance"] = self.request.path
+            location = getattr(exc, "location", "body")
+            body["invalid-params"] = {
+                name: {
+                    "type": "field",
+                    "value": value,
+                    "msg": msg,
+                    "path": name,
+                    "location": location,
+                }
+                for name, (value, msg) in invalid.items()
+            }
+        if code:
+            body["code"] = code
+        body["error"] = detail
+        self.finish(json.dumps(body, ensure_ascii=False, default=str))
+
+
+def flatten_arguments(args: dict[str, list[str]]) -> dict[str, Any]:
+    """Form fields to plain values; `tags[0]`, `tags[1]` and repeated `tags` become a list."""
+    out: dict[str, Any] = {}
+    lists: dict[str, list[tuple[int, str]]] = {}
+    for key, values in args.items():
+        if key.endswith("]") and "[" in key:
+            base, index = key[:-1].split("[", 1)
+            pos = int(index) if index.isdigit() else len(lists.get(base, []))
+            lists.setdefault(base, []).extend((pos, v) for v in values)
+        elif key == "tags":
+            lists.setdefault(key, []).extend(enumerate(values))
+        else:
+            out[key] = values[-1] if values else ""
+    for key, items in lists.items():
+        out[key] = [v for _, v in sorted(items, key=lambda item: item[0])]
+    return out
+
+
+def form_arguments(handler: tornado.web.RequestHandler) -> dict[str, list[str]]:
+    """The request's form fields, decoded, without the XSRF token."""
+    return {
+        k: [v.decode("utf-8", "replace") for v in vs]
+        for k, vs in handler.request.body_arguments.items()
+        if k != "_xsrf"
+    }

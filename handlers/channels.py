@@ -1,0 +1,26 @@
+"""The public channel page."""
+
+from __future__ import annotations
+
+from app import channels, videos
+from handlers.base import PageHandler, Problem, public
+from handlers.videos import render_list
+
+
+class ChannelPageHandler(PageHandler):
+    @public
+    def get(self, name: str) -> None:
+        channel = channels.find_channel(name, self.shoal.host)
+        if channel is None:
+            raise Problem(404, "No channel by that name here.")
+        owner = self.user is not None and channel.account.user_id == self.user.id
+        query = videos.listed_query(
+            channel=channel, account=channel.account if owner else None, viewer=self.user
+        )
+        render_list(self, "channel.mako", query, f"/c/{channel.name}", channel=channel)
+
+
+ROUTES = [
+    (r"/c/(?P<name>[A-Za-z0-9._@:-]+)", ChannelPageHandler),
+    (r"/video-channels/(?P<name>[A-Za-z0-9._@:-]+)", ChannelPageHandler),
+]

@@ -1,0 +1,112 @@
+"""Media files: HLS playlists and fragmented MP4s (with Range), thumbnails, downloads.
+
+Every file belongs to a video; a private video's files are served only to
+those who may see the video. File names are checked against a strict pattern
+and resolved inside the video's folder, so no path leaves it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import tornado.web
+
+from app import videos
+from handlers.base import BaseHandler, public
+from models.videos import Privacy, Video, VideoFile
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)+$")
+
+
+class MediaHandler(tornado.web.StaticFileHandler, BaseHandler):
+    """Serves files of one video's folder (media/hls/<uuid>/)."""
+
+    video: Video | None = None
+
+    def initialize(self) -> None:  # type: ignore[override]
+        super().initialize(path=str(self.application.settings["shoal"].media_dir / "hls"))
+
+    def _video(self, uuid: str) -> Video:
+        video = videos.find_video(uuid)
+        if video is None or not videos.can_view(video, self.user):
+            raise tornado.web.HTTPError(404)
+        self.video = video
+        return video
+
+    def set_extra_headers(self, path: str) -> None:
+        if self.video is not None and self.video.privacy == Privacy.PRIVATE:
+            self.set_header("Cache-Control", "private, no-store")
+        else:
+            self.set_header("Access-Control-Allow-Origin", "*")
+            self.set_header("Cache-Control", "public, max-age=3600")
+
+    def get_content_type(self) -> str:
+        if self.absolute_path.endswith(".m3u8"):
+            return "application/vnd.apple.mpegurl"
+        if self.absolute_path.endswith(".json"):
+            return "application/json"
+        return super().get_content_type()
+
+    async def serve(self, uuid: str, filename: str, include_body: bool = True) -> None:
+        if not _NAME.match(filename):
+            raise tornado.web.HTTPError(404)
+        self._video(uuid)
+        await super().get(f"{uuid}/{filename}", include_body=include_body)
+
+    @public
+    async def get(self, uuid: str, filename: str, include_body: bool = True) -> None:  # type: ignore[override]
+        await self.serve(uuid, filename, include_body)
+
+    @public
+    async def head(self, uuid: str, filename: str) -> None:  # type: ignore[override]
+        await self.serve(uuid, filename, include_body=False)
+
+
+class ImageHandler(MediaHandler):
+    """/lazy-static/thumbnails/<uuid>.jpg and /lazy-static/previews/<uuid>.jpg."""
+
+    @public
+    async def get(self, kind: str, uuid: str) -> None:  # type: ignore[override]
+        video = self._video(uuid)
+        name = video.thumbnail if kind == "thumbnails" else video.preview
+        if not name:
+            raise tornado.web.HTTPError(404)
+        await super(MediaHandler, self).get(f"{uuid}/{name}")
+
+    @public
+    async def head(self, kind: str, uuid: str) -> None:  # type: ignore[override]
+        video = self._video(uuid)
+        name = video.thumbnail if kind == "thumbnails" else video.preview
+        if not name:
+            raise tornado.web.HTTPError(404)
+        await super(MediaHandler, self).get(f"{uuid}/{name}", include_body=False)
+
+
+class DownloadHandler(MediaHandler):
+    """/download/streaming-playlists/hls/videos/<uuid>-<resolution>-fragmented.mp4."""
+
+    @public
+    async def get(self, uuid: str, resolution: str) -> None:  # type: ignore[override]
+        video = self._video(uuid)
+        if not video.download_enabled:
+            raise tornado.web.HTTPError(403)
+        file = video.files.where(VideoFile.resolution == int(resolution)).first()
+        if file is None:
+            raise tornado.web.HTTPError(404)
+        safe = re.sub(r"[^A-Za-z0-9 _-]", "-", video.name)[:80].strip() or "video"
+        self.set_header("Content-Disposition", f'attachment; filename="{safe} {resolution}p.mp4"')
+        await super(MediaHandler, self).get(f"{uuid}/{Path(file.filename).name}")
+
+
+UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+ROUTES = [
+    (rf"/static/streaming-playlists/hls/(?P<uuid>{UUID})/(?P<filename>[^/]+)", MediaHandler),
+    (rf"/lazy-static/(?P<kind>thumbnails|previews)/(?P<uuid>{UUID})\.jpg", ImageHandler),
+    (
+        rf"/download/streaming-playlists/hls/videos/(?P<uuid>{UUID})-(?P<resolution>\d+)"
+        r"-fragmented\.mp4",
+        DownloadHandler,
+    ),
+]

@@ -1,0 +1,193 @@
+"""Video pages: home, watch, upload, edit, delete, retry, live transcoding state."""
+
+from __future__ import annotations
+
+import json
+
+import tornado.web
+
+from app import auth, videos
+from app.constants import CATEGORIES, LANGUAGES, LICENCES, PRIVACIES
+from app.validation import ValidationError, video_fields
+from handlers.base import PageHandler, Problem, flatten_arguments, form_arguments, public
+from handlers.streaming import StreamingUploadMixin, accept_upload
+from models.videos import State, Video
+
+PAGE_SIZE = 24
+CHOICES = {
+    "categories": CATEGORIES,
+    "licences": LICENCES,
+    "languages": LANGUAGES,
+    "privacies": PRIVACIES,
+}
+
+
+def visible_video(handler: PageHandler, ref: str) -> Video:
+    video = videos.find_video(ref)
+    if video is None or not videos.can_view(video, handler.user):
+        raise Problem(404, "This video does not exist, or you may not see it.")
+    return video
+
+
+def render_list(handler: PageHandler, template: str, query, base_url: str, **context) -> None:
+    """A page of videos, or only the next page's fragment for HTMX "more" buttons."""
+    page_no = handler.int_argument("page", 1, 1, 10_000)
+    total, rows = videos.page(query, "-publishedAt", (page_no - 1) * PAGE_SIZE, PAGE_SIZE)
+    more = f"{base_url}?page={page_no + 1}" if page_no * PAGE_SIZE < total else None
+    if handler.is_htmx() and handler.get_argument("page", None):
+        handler.render_fragment("_videos.mako", "grid_page", videos=rows, more=more)
+        return
+    handler.add_header("Vary", "HX-Request")
+    handler.render_page(template, videos=rows, more=more, total=total, **context)
+
+
+class HomeHandler(PageHandler):
+    @public
+    def get(self) -> None:
+        render_list(self, "home.mako", videos.listed_query(), "/")
+
+
+class WatchHandler(PageHandler):
+    @public
+    def get(self, ref: str) -> None:
+        video = visible_video(self, ref)
+        files = list(video.files.order_by(videos.VideoFile.resolution.desc()))
+        self.render_page(
+            "watch.mako",
+            video=video,
+            files=files,
+            can_manage=videos.can_manage(video, self.user),
+        )
+
+
+class VideoStateHandler(PageHandler):
+    """The transcoding progress fragment; HTMX polls it until the video is ready."""
+
+    @public
+    def get(self, ref: str) -> None:
+        video = visible_video(self, ref)
+        if video.state == State.PUBLISHED and self.is_htmx():
+            self.set_header("HX-Refresh", "true")  # show the player
+        self.render_fragment("_state.mako", "state", video=video)
+
+
+@tornado.web.stream_request_body
+class UploadPageHandler(StreamingUploadMixin, PageHandler):
+    """The upload form; the POST streams the file to disk."""
+
+    def prepare(self) -> None:
+        super().prepare()
+        if self.request.method == "POST":
+            self.prepare_upload()
+
+    def get(self) -> None:
+        self.render_page(
+            "upload.mako", channels=auth.channels_of(self.user), values={}, errors={}, **CHOICES
+        )
+
+    def post(self) -> None:
+        wants_json = self.request.headers.get("X-Requested-With") == "XMLHttpRequest"
+        try:
+            video = accept_upload(self, self.finish_upload())
+        except Problem as problem:
+            if wants_json:
+                invalid = {k: m for k, (_, m) in problem.invalid_params.items()}
+                body = {"status": problem.status_code, "detail": problem.detail}
+                self.set_status(problem.status_code)
+                self.set_header("Content-Type", "application/problem+json")
+                self.finish(json.dumps({**body, "invalid-params": invalid}))
+                return
+            raise
+        url = f"/w/{videos.short_uuid(video.uuid)}"
+        if wants_json:
+            self.set_status(201)
+            self.set_header("Content-Type", "application/json")
+            ids = {"id": video.id, "uuid": str(video.uuid), "shortUUID": url[3:]}
+            self.finish(json.dumps({"video": ids, "url": url}))
+            return
+        self.redirect(url, status=303)
+
+
+class EditHandler(PageHandler):
+    def _video(self, ref: str) -> Video:
+        video = visible_video(self, ref)
+        if not videos.can_manage(video, self.user):
+            raise Problem(403, "Only the video's owner can change it.")
+        return video
+
+    def get(self, ref: str) -> None:
+        video = self._video(ref)
+        values = {
+            "name": video.name,
+            "description": video.description,
+            "tags": ", ".join(video.tags),
+            "category": video.category,
+            "licence": video.licence,
+            "language": video.language,
+            "privacy": video.privacy,
+            "nsfw": video.nsfw,
+        }
+        self.render_page("edit.mako", video=video, values=values, errors={}, **CHOICES)
+
+    def post(self, ref: str) -> None:
+        video = self._video(ref)
+        data = flatten_arguments(form_arguments(self))
+        data["tags"] = [t.strip() for t in str(data.get("tags", "")).split(",") if t.strip()]
+        data["nsfw"] = data.get("nsfw") == "on"
+        try:
+            fields = video_fields(data)
+        except ValidationError as err:
+            self.set_status(400)
+            data["tags"] = ", ".join(data["tags"])
+            self.render_page(
+                "edit.mako",
+                video=video,
+                values=data,
+                errors={k: m for k, (_, m) in err.errors.items()},
+                **CHOICES,
+            )
+            return
+        videos.update_video(video, fields)
+        self.redirect_see_other(f"/w/{videos.short_uuid(video.uuid)}")
+
+
+class DeleteHandler(PageHandler):
+    def post(self, ref: str) -> None:
+        video = visible_video(self, ref)
+        if not videos.can_manage(video, self.user):
+            raise Problem(403, "Only the video's owner can delete it.")
+        videos.delete_video(self.shoal, video)
+        self.redirect_see_other("/my-videos")
+
+
+class RetryHandler(PageHandler):
+    def post(self, ref: str) -> None:
+        video = visible_video(self, ref)
+        if not videos.can_manage(video, self.user):
+            raise Problem(403, "Only the video's owner or an admin can retry it.")
+        if video.state != State.FAILED:
+            raise Problem(409, "Only a failed video can be retried.")
+        videos.retry_video(video)
+        self.redirect_see_other(f"/w/{videos.short_uuid(video.uuid)}")
+
+
+class MyVideosHandler(PageHandler):
+    def get(self) -> None:
+        account = auth.account_of(self.user)
+        query = videos.listed_query(account=account, viewer=self.user)
+        render_list(self, "my_videos.mako", query, "/my-videos")
+
+
+REF = r"(?P<ref>[A-Za-z0-9-]{1,36})"
+
+ROUTES = [
+    (r"/", HomeHandler),
+    (r"/videos/upload", UploadPageHandler),
+    (r"/my-videos", MyVideosHandler),
+    (rf"/w/{REF}", WatchHandler),
+    (rf"/videos/watch/{REF}", WatchHandler),
+    (rf"/videos/{REF}/state", VideoStateHandler),
+    (rf"/videos/{REF}/edit", EditHandler),
+    (rf"/videos/{REF}/delete", DeleteHandler),
+    (rf"/videos/{REF}/retry", RetryHandler),
+]

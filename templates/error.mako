@@ -1,0 +1,14 @@
+<%inherit file="layout.mako"/>
+<%block name="title">${title} · ${settings.instance_name}</%block>
+<section class="error">
+  <h1>${status} · ${title}</h1>
+  <p>${detail}</p>
+  % if invalid:
+  <ul>
+  % for name, (value, msg) in invalid.items():
+    <li><strong>${name}</strong>: ${msg}</li>
+  % endfor
+  </ul>
+  % endif
+  <p><a href="/">Back to the home page</a></p>
+</section>

@@ -1,0 +1,38 @@
+<%doc>The page frame. Pages inherit it; the XSRF token reaches every HTMX request via hx-headers.</%doc>
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="htmx-config" content='{"includeIndicatorStyles": false, "allowEval": false}'>
+<title><%block name="title">${settings.instance_name}</%block></title>
+<link rel="stylesheet" href="${static('css/shoal.css')}">
+<%block name="head"/>
+<script src="${static('vendor/htmx/htmx.min.js')}" defer></script>
+</head>
+<body hx-headers='{"X-XSRFToken": "${xsrf}"}'>
+<header class="top">
+  <a class="brand" href="/">${settings.instance_name}</a>
+  <nav>
+  % if user:
+    <a href="/videos/upload" class="button primary">Upload</a>
+    <a href="/my-videos">My videos</a>
+    <a href="/a/${user.username}">@${user.username}</a>
+    <form method="post" action="/logout" class="inline">
+      <input type="hidden" name="_xsrf" value="${xsrf}">
+      <button type="submit" class="link">Sign out</button>
+    </form>
+  % else:
+    <a href="/login">Sign in</a>
+    % if settings.registration_open:
+    <a href="/signup" class="button">Create an account</a>
+    % endif
+  % endif
+  </nav>
+</header>
+<main>
+${self.body()}
+</main>
+<footer><p>Powered by Shoal, federated video shared peer to peer.</p></footer>
+</body>
+</html>

@@ -1,0 +1,111 @@
+<%inherit file="layout.mako"/>
+<%namespace file="_state.mako" import="state"/>
+<%namespace file="_videos.mako" import="duration"/>
+<%!
+from app.markdown import render
+from app.videos import short_uuid
+from app.constants import CATEGORIES, LICENCES, LANGUAGES
+%>
+<%
+base = settings.base_url
+hls = f"/static/streaming-playlists/hls/{video.uuid}"
+watch_url = f"{base}/w/{short_uuid(video.uuid)}"
+%>
+<%block name="title">${video.name} · ${settings.instance_name}</%block>
+<%block name="head">
+<meta property="og:type" content="video.other">
+<meta property="og:site_name" content="${settings.instance_name}">
+<meta property="og:title" content="${video.name}">
+<meta property="og:description" content="${(video.description or '')[:200]}">
+<meta property="og:url" content="${watch_url}">
+% if video.preview:
+<meta property="og:image" content="${base}/lazy-static/previews/${video.uuid}.jpg">
+% endif
+% if video.state == 'published':
+<meta property="og:video:url" content="${base}/videos/embed/${video.uuid}">
+<meta property="og:video:type" content="text/html">
+% endif
+<meta name="twitter:card" content="player">
+<link rel="canonical" href="${watch_url}">
+% if video.privacy != 1:
+<meta name="robots" content="noindex">
+% endif
+</%block>
+<article class="watch">
+% if video.state == 'published' and video.hls_master:
+  <div class="player">
+    <video id="player" controls playsinline preload="metadata"
+      data-master="${hls}/${video.hls_master}"
+      % if video.preview:
+      poster="/lazy-static/previews/${video.uuid}.jpg"
+      % endif
+      data-views="/api/v1/videos/${video.uuid}/views"></video>
+    <p id="player-error" class="alert" role="alert" hidden></p>
+  </div>
+  <div class="player-bar">
+    <label>Quality <select id="quality"><option value="-1">Auto</option>
+    % for f in files:
+      <option value="${f.resolution}">${f"{f.resolution}p" if f.resolution else "Audio"}</option>
+    % endfor
+    </select></label>
+  </div>
+% else:
+  ${state(video)}
+% endif
+  <h1>${video.name}</h1>
+  <p class="meta">
+    <span class="views">${video.views} views</span>
+    % if video.duration:
+    · <span class="duration">${duration(video.duration)}</span>
+    % endif
+    · <time datetime="${(video.published_at or video.created_at).isoformat()}Z">${(video.published_at or video.created_at).strftime('%d %B %Y')}</time>
+    % if video.privacy != 1:
+    · <span class="badge">${'Unlisted' if video.privacy == 2 else 'Private'}</span>
+    % endif
+    % if video.nsfw:
+    · <span class="badge">Sensitive content</span>
+    % endif
+  </p>
+  <p class="byline">
+    <a href="/c/${video.channel.name}">${video.channel.display_name}</a>
+    by <a href="/a/${video.channel.account.name}">@${video.channel.account.name}</a>
+  </p>
+  % if can_manage:
+  <div class="actions">
+    <a class="button" href="/videos/${video.uuid}/edit">Edit</a>
+    % if video.state == 'failed':
+    <form method="post" action="/videos/${video.uuid}/retry" class="inline">
+      <input type="hidden" name="_xsrf" value="${xsrf}">
+      <button type="submit" class="button">Retry processing</button>
+    </form>
+    % endif
+    <form method="post" action="/videos/${video.uuid}/delete" class="inline">
+      <input type="hidden" name="_xsrf" value="${xsrf}">
+      <button type="submit" class="button danger">Delete</button>
+    </form>
+  </div>
+  % endif
+  <div class="description">${render(video.description) | n}</div>
+  <dl class="details">
+    % if video.category:
+    <dt>Category</dt><dd>${CATEGORIES.get(video.category, '')}</dd>
+    % endif
+    % if video.licence:
+    <dt>Licence</dt><dd>${LICENCES.get(video.licence, '')}</dd>
+    % endif
+    % if video.language:
+    <dt>Language</dt><dd>${LANGUAGES.get(video.language, video.language)}</dd>
+    % endif
+    % if video.tags:
+    <dt>Tags</dt><dd>
+    % for t in video.tags:
+      <span class="tag">${t}</span>
+    % endfor
+    </dd>
+    % endif
+  </dl>
+</article>
+% if video.state == 'published' and video.hls_master:
+<script src="${static('vendor/hls.js/hls.min.js')}"></script>
+<script src="${static('js/player.js')}"></script>
+% endif

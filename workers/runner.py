@@ -1,0 +1,112 @@
+"""The job runner: claims jobs from the database table and runs them.
+
+Several runners may work on one database, on any number of machines. Each
+job kind is a function of its payload, safe to run twice. SIGTERM stops the
+runner after the job in hand; a runner killed outright loses its lease and
+another runner takes the job up when the lease expires.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable
+
+from app import jobs
+from app.settings import Settings
+from models.jobs import Job
+from workers import transcode
+
+log = logging.getLogger(__name__)
+
+Heartbeat = Callable[[], None]
+KINDS: dict[str, Callable[[Settings, dict, Heartbeat], None]] = {
+    transcode.KIND: transcode.run,
+}
+
+
+class Runner:
+    """Claims and runs jobs until stopped."""
+
+    def __init__(self, settings: Settings, worker_id: str | None = None) -> None:
+        self.settings = settings
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.stopping = threading.Event()
+
+    def _heartbeat(self, job: Job) -> Heartbeat:
+        lease = self.settings.job_lease_seconds
+        last = [time.monotonic()]
+
+        def beat() -> None:
+            now = time.monotonic()
+            if now - last[0] >= lease / 4:
+                last[0] = now
+                jobs.heartbeat(job, lease)
+
+        return beat
+
+    def run_job(self, job: Job, *, propagate: bool = False) -> None:
+        func = KINDS.get(job.kind)
+        if func is None:
+            jobs.fail(job, f"unknown job kind {job.kind!r}", permanent=True)
+            return
+        if job.attempts > job.max_attempts:
+            jobs.fail(job, "gave up: the job's workers kept dying", permanent=True)
+            return
+        try:
+            func(self.settings, jobs.payload(job), self._heartbeat(job))
+        except jobs.PermanentError as err:
+            jobs.fail(job, str(err), permanent=True)
+            if propagate:
+                raise
+        except Exception as err:
+            retried = jobs.fail(job, f"{type(err).__name__}: {err}\n{traceback.format_exc()}")
+            log.warning(
+                "job %s (%s) failed%s: %s", job.id, job.kind, ", will retry" if retried else "", err
+            )
+            if propagate:
+                raise
+        else:
+            jobs.complete(job)
+
+    def run_once(self, limit: int = 100) -> int:
+        """Run every job due now; errors propagate (tests call this). Returns jobs run."""
+        done = 0
+        while done < limit:
+            claimed = jobs.claim(self.worker_id, self.settings.job_lease_seconds, limit=1)
+            if not claimed:
+                break
+            self.run_job(claimed[0], propagate=True)
+            done += 1
+        return done
+
+    def run_forever(self) -> None:
+        """Poll with backoff when idle; stop cleanly on SIGTERM/SIGINT."""
+        idle = 0.1
+        while not self.stopping.is_set():
+            try:
+                claimed = jobs.claim(self.worker_id, self.settings.job_lease_seconds, limit=1)
+            except Exception:
+                log.exception("claiming jobs failed; retrying")
+                claimed = []
+            if not claimed:
+                self.stopping.wait(idle)
+                idle = min(idle * 2, 2.0)
+                continue
+            idle = 0.1
+            for job in claimed:
+                log.info("running job %s (%s)", job.id, job.kind)
+                self.run_job(job)
+
+    def install_signal_handlers(self) -> None:
+        def stop(signum: int, _frame: object) -> None:
+            log.info("signal %s: stopping after the current job", signum)
+            self.stopping.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
