@@ -23,7 +23,19 @@ log = logging.getLogger(__name__)
 FORM_OVERHEAD = 1024 * 1024  # room for the text fields around the file
 
 
-class StreamingUploadMixin(BaseHandler):
+class CloseOnErrorMixin(BaseHandler):
+    """An error answered before a streamed body was read ends the connection.
+
+    Clients must not reuse a connection whose request body the server never
+    read; saying so avoids resets on their next request.
+    """
+
+    def write_error(self, status_code: int, **kwargs: object) -> None:
+        self.set_header("Connection", "close")
+        super().write_error(status_code, **kwargs)
+
+
+class StreamingUploadMixin(CloseOnErrorMixin):
     """Parse a multipart body incrementally; the file lands in `self.upload_path`."""
 
     upload_field = "videofile"

@@ -1,15 +1,10 @@
 <%inherit file="layout.mako"/>
 <%namespace file="_state.mako" import="state"/>
-<%namespace file="_videos.mako" import="duration"/>
+<%namespace name="cards" file="_videos.mako"/>
 <%!
 from app.markdown import render
 from app.videos import short_uuid
 from app.constants import CATEGORIES, LICENCES, LANGUAGES
-%>
-<%
-base = settings.base_url
-hls = f"/static/streaming-playlists/hls/{video.uuid}"
-watch_url = f"{base}/w/{short_uuid(video.uuid)}"
 %>
 <%block name="title">${video.name} · ${settings.instance_name}</%block>
 <%block name="head">
@@ -17,16 +12,16 @@ watch_url = f"{base}/w/{short_uuid(video.uuid)}"
 <meta property="og:site_name" content="${settings.instance_name}">
 <meta property="og:title" content="${video.name}">
 <meta property="og:description" content="${(video.description or '')[:200]}">
-<meta property="og:url" content="${watch_url}">
+<meta property="og:url" content="${settings.base_url}/w/${short_uuid(video.uuid)}">
 % if video.preview:
-<meta property="og:image" content="${base}/lazy-static/previews/${video.uuid}.jpg">
+<meta property="og:image" content="${settings.base_url}/lazy-static/previews/${video.uuid}.jpg">
 % endif
 % if video.state == 'published':
-<meta property="og:video:url" content="${base}/videos/embed/${video.uuid}">
+<meta property="og:video:url" content="${settings.base_url}/videos/embed/${video.uuid}">
 <meta property="og:video:type" content="text/html">
 % endif
 <meta name="twitter:card" content="player">
-<link rel="canonical" href="${watch_url}">
+<link rel="canonical" href="${settings.base_url}/w/${short_uuid(video.uuid)}">
 % if video.privacy != 1:
 <meta name="robots" content="noindex">
 % endif
@@ -35,7 +30,7 @@ watch_url = f"{base}/w/{short_uuid(video.uuid)}"
 % if video.state == 'published' and video.hls_master:
   <div class="player">
     <video id="player" controls playsinline preload="metadata"
-      data-master="${hls}/${video.hls_master}"
+      data-master="/static/streaming-playlists/hls/${video.uuid}/${video.hls_master}"
       % if video.preview:
       poster="/lazy-static/previews/${video.uuid}.jpg"
       % endif
@@ -56,7 +51,7 @@ watch_url = f"{base}/w/{short_uuid(video.uuid)}"
   <p class="meta">
     <span class="views">${video.views} views</span>
     % if video.duration:
-    · <span class="duration">${duration(video.duration)}</span>
+    · <span class="duration">${cards.module.duration(video.duration)}</span>
     % endif
     · <time datetime="${(video.published_at or video.created_at).isoformat()}Z">${(video.published_at or video.created_at).strftime('%d %B %Y')}</time>
     % if video.privacy != 1:

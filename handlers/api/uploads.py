@@ -16,18 +16,19 @@ import tornado.web
 from app import uploads, videos
 from app.uploads import UploadError
 from handlers.base import APIHandler, Problem
-from handlers.streaming import create_from_file
+from handlers.streaming import CloseOnErrorMixin, create_from_file
 
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 _QUERY = re.compile(r"^bytes \*/(\d+)$")
 
 
 @tornado.web.stream_request_body
-class ResumableUploadHandler(APIHandler):
+class ResumableUploadHandler(CloseOnErrorMixin, APIHandler):
+    chunk = None
+    session = None
+
     def prepare(self) -> None:
         super().prepare()
-        self.chunk = None
-        self.session = None
         if self.request.method == "POST":
             self.request.connection.set_max_body_size(1024 * 1024)
             self.post_body = bytearray()

@@ -1,0 +1,135 @@
+"""What only a real browser proves: upload with the progress bar, then watch.
+
+One headless Chromium session drives the real pages of a live server: sign in
+through the login form, upload a generated clip with upload.js (XHR and its
+progress bar), land on the watch page while the video waits for a worker, see
+the page refresh itself once the job queue has run (HTMX polling the state
+fragment, HX-Refresh), and play the HLS renditions with hls.js. The page must
+log no console errors and trip no Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.clips import make_clip
+from tests.conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Reports CSP violations as console errors, so that one listener catches both.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
+});
+"""
+
+# Records every value the upload progress bar shows, through an exposed function.
+PROGRESS_OBSERVER = """
+() => {
+  const bar = document.getElementById("upload-progress");
+  new MutationObserver(() => window.reportProgress(bar.value, bar.hidden)).observe(
+    bar, { attributes: true, attributeFilter: ["value", "hidden"] });
+}
+"""
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def chromium():
+    """A headless Debian Chromium driven by Playwright; skipped when absent."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"browser test needs Chromium at {CHROMIUM}, which is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def long_clip(tmp_path: Path) -> Path:
+    """A real 6 s 320x240 H.264/AAC clip: long enough to watch it play for a while."""
+    return Path(make_clip(str(tmp_path / "six-seconds.mp4"), seconds=6.0, width=320, height=240))
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_user_uploads_with_progress_then_watches_once_transcoded(
+    chromium, server, local_user, long_clip, run_jobs, tmp_path
+):
+    errors: list[str] = []
+    progress: list[float] = []
+    context = chromium.new_context(viewport={"width": 1100, "height": 900})
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    page.expose_function("reportProgress", lambda value, hidden: progress.append(value))
+
+    # Sign in through the login form.
+    page.goto(f"{server.url}/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("form[action='/login'] button[type=submit]")
+    assert page.locator("header nav").get_by_text("@alice").is_visible()
+
+    # Upload through the form: upload.js sends it with XHR and drives the bar.
+    page.goto(f"{server.url}/videos/upload")
+    page.evaluate(PROGRESS_OBSERVER)
+    page.set_input_files("input[name=videofile]", str(long_clip))
+    page.fill("#upload-form input[name=name]", "Six seconds in a browser")
+    with page.expect_response(
+        lambda r: r.url.startswith(f"{server.url}/videos/upload") and r.request.method == "POST"
+    ) as posted:
+        page.click("#upload-form button[type=submit]")
+    response = posted.value
+    assert response.status == 201, response.text()
+    assert response.request.headers.get("x-requested-with") == "XMLHttpRequest"
+    # upload.js navigates at once to the `url` of the 201 JSON (its body is gone by then).
+    page.wait_for_url(re.compile(r"/w/[A-Za-z0-9]+$"))
+    assert progress and max(progress) == 100, progress
+
+    # The watch page waits for a worker, polling the state fragment.
+    state = page.locator("#video-state")
+    assert state.is_visible()
+    assert "Waiting for a worker" in state.inner_text()
+    assert page.locator("#player").count() == 0
+
+    assert run_jobs() == 1
+    # The next poll answers HX-Refresh, and the reloaded page has the player.
+    page.wait_for_selector("video#player", state="attached", timeout=10_000)
+    page.wait_for_function(
+        "window.shoal && window.shoal.player && window.shoal.player.hls"
+        " && !document.getElementById('quality').hidden"
+    )
+    qualities = page.eval_on_selector_all("#quality option", "os => os.map(o => o.textContent)")
+    assert qualities[0].startswith("Auto")
+    assert qualities[1:] == ["240p", "144p"]
+
+    page.evaluate(
+        "async () => { const v = document.getElementById('player');"
+        " v.muted = true; await v.play(); }"
+    )
+    page.wait_for_function("document.getElementById('player').currentTime > 1.0")
+    assert page.locator("#player-error").is_hidden()
+    page.screenshot(path=str(tmp_path / "watch.png"))
+    context.close()
+
+    assert errors == []
