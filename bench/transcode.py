@@ -128,6 +128,15 @@ def run_shoal(src: str, out_dir: str) -> float:
     return time.perf_counter() - started
 
 
+def _mb(folder: str, prefix: str = "") -> str:
+    total = sum(
+        os.path.getsize(os.path.join(folder, name))
+        for name in os.listdir(folder)
+        if name.startswith(prefix) and name.endswith(".mp4")
+    )
+    return f"({total / 1e6:.1f} MB of fMP4)"
+
+
 def main() -> None:
     """Parse options, run the three contenders and print wall times and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -136,6 +145,7 @@ def main() -> None:
     parser.add_argument("--fps", type=int, default=30)
     parser.add_argument("--skip-serial", action="store_true", help="skip (a), the slowest")
     parser.add_argument("--only-shoal", action="store_true", help="time Shoal alone")
+    parser.add_argument("--keep", metavar="DIR", help="write the outputs here and keep them")
     args = parser.parse_args()
 
     src = source_clip(args.seconds, args.height, args.fps)
@@ -146,18 +156,23 @@ def main() -> None:
     if ffmpeg is None and not args.only_shoal:
         print("ffmpeg not found; install it for the comparison: apt-get install ffmpeg")
 
-    with tempfile.TemporaryDirectory(prefix="shoal-bench-") as work:
+    with tempfile.TemporaryDirectory(prefix="shoal-bench-") as scratch:
+        work = args.keep or scratch
         times: dict[str, float] = {}
         shoal_dir = os.path.join(work, "shoal")
-        os.mkdir(shoal_dir)
+        shutil.rmtree(shoal_dir, ignore_errors=True)
+        os.makedirs(shoal_dir)
         times["shoal"] = run_shoal(src, shoal_dir)
-        print(f"(1) shoal transcode():            {times['shoal']:7.2f} s", flush=True)
+        print(f"(1) shoal transcode():            {times['shoal']:7.2f} s  {_mb(shoal_dir)}")
         if ffmpeg is not None and not args.only_shoal:
             times["split"] = run_ffmpeg_split(ffmpeg, src, work, rungs, args.fps)
-            print(f"(b) ffmpeg, one process + split:  {times['split']:7.2f} s", flush=True)
+            print(f"(b) ffmpeg, one process + split:  {times['split']:7.2f} s  {_mb(work, 'split')}")
             if not args.skip_serial:
                 times["serial"] = run_ffmpeg_serial(ffmpeg, src, work, rungs, args.fps)
-                print(f"(a) ffmpeg, one per resolution:   {times['serial']:7.2f} s", flush=True)
+                print(
+                    f"(a) ffmpeg, one per resolution:   {times['serial']:7.2f} s  "
+                    f"{_mb(work, 'serial')}"
+                )
     if "split" in times:
         print(f"shoal / (b) split filter:   {times['shoal'] / times['split']:.2f}x")
     if "serial" in times:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,26 @@ PROGRESS_OBSERVER = """
 pytestmark = pytest.mark.browser
 
 
+def record_console_error(errors: list[str], msg) -> None:
+    """Keep console errors, except the 404 of the browser's own /favicon.ico probe."""
+    where = msg.location.get("url", "")
+    if msg.type == "error" and not where.endswith("/favicon.ico"):
+        errors.append(f"{msg.text} ({where})")
+
+
+def wait_until(page, predicate: str, timeout: float = 15.0) -> None:
+    """Poll a JS function until it returns true.
+
+    Playwright's own wait_for_function evaluates strings with eval(), which the
+    page's CSP (rightly) forbids; page.evaluate goes through DevTools instead.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {predicate}")
+        page.wait_for_timeout(100)
+
+
 @pytest.fixture
 def chromium():
     """A headless Debian Chromium driven by Playwright; skipped when absent."""
@@ -78,7 +99,7 @@ def test_user_uploads_with_progress_then_watches_once_transcoded(
     context.add_init_script(CSP_LISTENER)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("console", lambda msg: record_console_error(errors, msg))
     page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
     page.expose_function("reportProgress", lambda value, hidden: progress.append(value))
 
@@ -115,9 +136,10 @@ def test_user_uploads_with_progress_then_watches_once_transcoded(
     assert run_jobs() == 1
     # The next poll answers HX-Refresh, and the reloaded page has the player.
     page.wait_for_selector("video#player", state="attached", timeout=10_000)
-    page.wait_for_function(
-        "window.shoal && window.shoal.player && window.shoal.player.hls"
-        " && !document.getElementById('quality').hidden"
+    wait_until(
+        page,
+        "() => Boolean(window.shoal && window.shoal.player && window.shoal.player.hls"
+        " && !document.getElementById('quality').hidden)",
     )
     qualities = page.eval_on_selector_all("#quality option", "os => os.map(o => o.textContent)")
     assert qualities[0].startswith("Auto")
@@ -127,9 +149,9 @@ def test_user_uploads_with_progress_then_watches_once_transcoded(
         "async () => { const v = document.getElementById('player');"
         " v.muted = true; await v.play(); }"
     )
-    page.wait_for_function("document.getElementById('player').currentTime > 1.0")
+    wait_until(page, "() => document.getElementById('player').currentTime > 1.0")
     assert page.locator("#player-error").is_hidden()
     page.screenshot(path=str(tmp_path / "watch.png"))
     context.close()
 
-    assert errors == []
+    assert errors == [], "\n".join(errors)

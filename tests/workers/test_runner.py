@@ -1,0 +1,114 @@
+"""The worker process: runs jobs, survives being killed mid-transcode, stops on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app import auth
+from app.videos import create_video
+from models.jobs import Job, JobState
+from models.videos import State, Video
+from tests.clips import make_clip
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def worker_env(settings, lease: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "SHOAL_DATA": str(settings.data_dir),
+        "SHOAL_SECRET": settings.secret,
+        "SHOAL_LADDER": "360,240",
+        "SHOAL_JOB_LEASE": str(lease),
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def long_video(settings, tmp_path) -> Video:
+    """A 12 s 640x360 upload: long enough to kill its worker mid-transcode."""
+    user = auth.create_user(settings, "alice", "secret-pass")
+    source = Path(make_clip(str(tmp_path / "long.mp4"), seconds=12, width=640, height=360))
+    copy = tmp_path / "upload.part"
+    copy.write_bytes(source.read_bytes())
+    return create_video(
+        settings, user, auth.channels_of(user)[0], {"name": "Long one"}, copy, "long.mp4"
+    )
+
+
+@pytest.mark.slow
+def test_a_killed_worker_job_runs_again_after_its_lease_and_publishes(settings, long_video):
+    from workers.runner import Runner
+
+    env = worker_env(settings, lease=2)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workers"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: Video.get_by_id(long_video.id).progress >= 5, 60, "transcoding to start")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    video = Video.get_by_id(long_video.id)
+    assert video.state == State.TRANSCODING and video.progress < 100
+    job = Job.get()
+    assert job.state == JobState.RUNNING and job.attempts == 1
+    hls = settings.media_dir / "hls"
+    assert any(p.name.startswith(".tmp-") for p in hls.iterdir())  # half-done, not published
+    assert not (hls / str(video.uuid)).exists()
+    # a new worker cannot take it while the lease runs, then does
+    runner = Runner(settings.with_(ladder=(360, 240), job_lease_seconds=2), worker_id="second")
+    assert runner.run_once() == 0
+    time.sleep(2.1)
+    assert runner.run_once() == 1
+    video = Video.get_by_id(long_video.id)
+    assert video.state == State.PUBLISHED and video.duration == 12
+    assert Job.get().state == JobState.DONE and Job.get().attempts == 2
+    assert [p.name for p in hls.iterdir()] == [str(video.uuid)]  # leftovers cleaned
+    files = {f.resolution: f for f in video.files}
+    assert sorted(files) == [240, 360]
+    for f in files.values():
+        assert (hls / str(video.uuid) / f.filename).stat().st_size == f.size
+    master = (hls / str(video.uuid) / video.hls_master).read_text()
+    assert "RESOLUTION=640x360" in master and "RESOLUTION=426x240" in master
+
+
+def test_worker_stops_cleanly_on_sigterm(settings):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workers"],
+        cwd=ROOT,
+        env=worker_env(settings, lease=30),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: proc.poll() is None and time.sleep(1.0) is None, 5, "the worker to start")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "stopping after the current job" in proc.stderr.read()
