@@ -1,10 +1,10 @@
 """Shoal's command line.
 
-    python -m app serve           the web process
-    python -m app migrate         apply pending migrations (the release step)
-    python -m app dev             migrate, then web + one worker together (newcomer's mode)
-    python -m app createuser NAME [--role admin|moderator|user] [--password P] [--email E]
-    python -m app resetpassword NAME [--password P]
+python -m app serve           the web process
+python -m app migrate         apply pending migrations (the release step)
+python -m app dev             migrate, then web + one worker together (newcomer's mode)
+python -m app createuser NAME [--role admin|moderator|user] [--password P] [--email E]
+python -m app resetpassword NAME [--password P]
 """
 
 from __future__ import annotations

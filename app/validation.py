@@ -64,7 +64,11 @@ def video_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, An
     if present("support"):
         out["support"] = str(data["support"])[:1000]
     if present("tags") or not partial:
-        tags = [str(t).strip() for t in (data.get("tags") or []) if str(t).strip()]
+        raw = data.get("tags") or []
+        if isinstance(raw, str):
+            raw = [raw]
+        # Page forms send one comma-separated field; the API sends a list.
+        tags = [t.strip() for item in raw for t in str(item).split(",") if t.strip()]
         if len(tags) > 5 or any(not 2 <= len(t) <= 30 for t in tags):
             errors["tags"] = (
                 tags,

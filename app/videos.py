@@ -13,6 +13,8 @@ import uuid as uuidlib
 from collections.abc import Callable
 from pathlib import Path
 
+from peewee import fn
+
 from app.media.probe import MediaError
 from app.media.transcode import transcode
 from app.settings import Settings
@@ -131,8 +133,6 @@ def page(query, sort: str, start: int, count: int) -> tuple[int, list[Video]]:
 
 
 def used_quota(user: User) -> int:
-    from peewee import fn
-
     total = (
         Video.select(fn.COALESCE(fn.SUM(Video.original_size), 0))
         .join(Channel)

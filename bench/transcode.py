@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,7 +92,13 @@ def _chain(height: int, width: int, fps: float) -> str:
 
 
 def _ladder(src_height: int, aspect: float) -> list[tuple[int, int]]:
-    return [(h, shoal.even(h * aspect)) for h in shoal.plan_ladder(src_height, shoal.DEFAULT_LADDER)]
+    heights = shoal.plan_ladder(src_height, shoal.DEFAULT_LADDER)
+    return [(height, shoal.even(height * aspect)) for height in heights]
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_ffmpeg_serial(ffmpeg: str, src: str, out_dir: str, rungs, fps: float) -> float:
@@ -137,6 +145,14 @@ def _mb(folder: str, prefix: str = "") -> str:
     return f"({total / 1e6:.1f} MB of fMP4)"
 
 
+def _timed(label: str, run, who: int) -> tuple[float, float]:
+    cpu = _cpu(who)
+    wall = run()
+    cpu = _cpu(who) - cpu
+    print(f"{label} {wall:7.2f} s wall, {cpu:7.2f} s CPU", end="", flush=True)
+    return wall, cpu
+
+
 def main() -> None:
     """Parse options, run the three contenders and print wall times and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -146,6 +162,7 @@ def main() -> None:
     parser.add_argument("--skip-serial", action="store_true", help="skip (a), the slowest")
     parser.add_argument("--only-shoal", action="store_true", help="time Shoal alone")
     parser.add_argument("--keep", metavar="DIR", help="write the outputs here and keep them")
+    parser.add_argument("--repeat", type=int, default=1, help="alternate runs, report medians")
     args = parser.parse_args()
 
     src = source_clip(args.seconds, args.height, args.fps)
@@ -156,27 +173,47 @@ def main() -> None:
     if ffmpeg is None and not args.only_shoal:
         print("ffmpeg not found; install it for the comparison: apt-get install ffmpeg")
 
+    walls: dict[str, list[float]] = {"shoal": [], "split": [], "serial": []}
     with tempfile.TemporaryDirectory(prefix="shoal-bench-") as scratch:
         work = args.keep or scratch
-        times: dict[str, float] = {}
         shoal_dir = os.path.join(work, "shoal")
-        shutil.rmtree(shoal_dir, ignore_errors=True)
-        os.makedirs(shoal_dir)
-        times["shoal"] = run_shoal(src, shoal_dir)
-        print(f"(1) shoal transcode():            {times['shoal']:7.2f} s  {_mb(shoal_dir)}")
-        if ffmpeg is not None and not args.only_shoal:
-            times["split"] = run_ffmpeg_split(ffmpeg, src, work, rungs, args.fps)
-            print(f"(b) ffmpeg, one process + split:  {times['split']:7.2f} s  {_mb(work, 'split')}")
-            if not args.skip_serial:
-                times["serial"] = run_ffmpeg_serial(ffmpeg, src, work, rungs, args.fps)
-                print(
-                    f"(a) ffmpeg, one per resolution:   {times['serial']:7.2f} s  "
-                    f"{_mb(work, 'serial')}"
-                )
-    if "split" in times:
-        print(f"shoal / (b) split filter:   {times['shoal'] / times['split']:.2f}x")
-    if "serial" in times:
-        print(f"shoal / (a) PeerTube's way: {times['shoal'] / times['serial']:.2f}x")
+        for _ in range(args.repeat):
+            shutil.rmtree(shoal_dir, ignore_errors=True)
+            os.makedirs(shoal_dir)
+            wall, _cpu_s = _timed(
+                "(1) shoal transcode():          ",
+                lambda: run_shoal(src, shoal_dir),
+                resource.RUSAGE_SELF,
+            )
+            walls["shoal"].append(wall)
+            print(f"  {_mb(shoal_dir)}", flush=True)
+            if ffmpeg is None or args.only_shoal:
+                continue
+            wall, _cpu_s = _timed(
+                "(b) ffmpeg, one process + split:",
+                lambda: run_ffmpeg_split(ffmpeg, src, work, rungs, args.fps),
+                resource.RUSAGE_CHILDREN,
+            )
+            walls["split"].append(wall)
+            print(f"  {_mb(work, 'split')}", flush=True)
+            if args.skip_serial:
+                continue
+            wall, _cpu_s = _timed(
+                "(a) ffmpeg, one per resolution: ",
+                lambda: run_ffmpeg_serial(ffmpeg, src, work, rungs, args.fps),
+                resource.RUSAGE_CHILDREN,
+            )
+            walls["serial"].append(wall)
+            print(f"  {_mb(work, 'serial')}", flush=True)
+    shoal_wall = statistics.median(walls["shoal"])
+    if walls["split"]:
+        split = statistics.median(walls["split"])
+        print(f"median wall: shoal {shoal_wall:.2f} s, (b) split {split:.2f} s")
+        print(f"shoal / (b) split filter:   {shoal_wall / split:.2f}x")
+    if walls["serial"]:
+        serial = statistics.median(walls["serial"])
+        print(f"median wall: (a) one per resolution {serial:.2f} s")
+        print(f"shoal / (a) PeerTube's way: {shoal_wall / serial:.2f}x")
 
 
 if __name__ == "__main__":

@@ -132,13 +132,12 @@ class EditHandler(PageHandler):
     def post(self, ref: str) -> None:
         video = self._video(ref)
         data = flatten_arguments(form_arguments(self))
-        data["tags"] = [t.strip() for t in str(data.get("tags", "")).split(",") if t.strip()]
         data["nsfw"] = data.get("nsfw") == "on"
         try:
             fields = video_fields(data)
         except ValidationError as err:
             self.set_status(400)
-            data["tags"] = ", ".join(data["tags"])
+            data["tags"] = ", ".join(data.get("tags") or [])
             self.render_page(
                 "edit.mako",
                 video=video,

@@ -102,6 +102,11 @@ def test_user_uploads_with_progress_then_watches_once_transcoded(
     page.on("console", lambda msg: record_console_error(errors, msg))
     page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
     page.expose_function("reportProgress", lambda value, hidden: progress.append(value))
+    refreshes: list[str] = []
+    page.on(
+        "response",
+        lambda r: r.url.endswith("/state") and refreshes.append(r.headers.get("hx-refresh", "")),
+    )
 
     # Sign in through the login form.
     page.goto(f"{server.url}/login")
@@ -141,6 +146,7 @@ def test_user_uploads_with_progress_then_watches_once_transcoded(
         "() => Boolean(window.shoal && window.shoal.player && window.shoal.player.hls"
         " && !document.getElementById('quality').hidden)",
     )
+    assert refreshes[-1] == "true" and refreshes[:-1] == [""] * (len(refreshes) - 1)
     qualities = page.eval_on_selector_all("#quality option", "os => os.map(o => o.textContent)")
     assert qualities[0].startswith("Auto")
     assert qualities[1:] == ["240p", "144p"]
@@ -151,7 +157,7 @@ def test_user_uploads_with_progress_then_watches_once_transcoded(
     )
     wait_until(page, "() => document.getElementById('player').currentTime > 1.0")
     assert page.locator("#player-error").is_hidden()
-    page.screenshot(path=str(tmp_path / "watch.png"))
+    page.screenshot(path=str(tmp_path / "watch.png"), full_page=True)
     context.close()
 
     assert errors == [], "\n".join(errors)
