@@ -123,6 +123,15 @@ def x264_options(height: int, fps: float, gop: int) -> dict[str, str]:
     }
 
 
+# libx264 frame threads per rendition height (0 = x264's own choice, 1.5 per core).
+X264_THREADS: dict[int, int] = {}
+
+
+def x264_threads(height: int) -> int:
+    """Frame threads for one rendition's encoder."""
+    return X264_THREADS.get(height, 0)
+
+
 def _rotation_filters(rotation: float) -> list[tuple[str, str]]:
     # PyAV reports the display matrix rotation counter-clockwise, as ffmpeg's autorotate reads it.
     turn = round(-rotation) % 360
@@ -188,7 +197,7 @@ class _Worker(threading.Thread):
             context.time_base = 1 / fps
             # PyAV defaults to slice threads; x264's frame threads are faster.
             context.thread_type = "FRAME"
-            context.thread_count = 0
+            context.thread_count = x264_threads(plan.height)
         if audio_rate is not None:
             # This encoder only provides the stream header: packets come from the shared one.
             self.astream = self.out.add_stream("aac", rate=audio_rate, layout="stereo")
