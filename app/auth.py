@@ -129,6 +129,30 @@ def set_password(user: User, password: str) -> None:
         OAuthToken.delete().where(OAuthToken.user == user).execute()
 
 
+def update_user(user: User, changes: dict) -> User:
+    """An administrator's changes: videoQuota, videoQuotaDaily, role, blocked, email."""
+    try:
+        if "videoQuota" in changes:
+            user.video_quota = max(-1, int(changes["videoQuota"]))
+        if "videoQuotaDaily" in changes:
+            user.video_quota_daily = max(-1, int(changes["videoQuotaDaily"]))
+        if "role" in changes:
+            user.role = int(Role(int(changes["role"])))
+    except (TypeError, ValueError):
+        raise AuthError("Quota and role must be numbers (role 0, 1 or 2).", "videoQuota") from None
+    if "blocked" in changes:
+        user.blocked = changes["blocked"] in (True, "true", "1", 1, "on")
+    if "email" in changes:
+        email = (changes["email"] or "").strip() or None
+        if email and "@" not in email:
+            raise AuthError("That email address does not look right.", "email")
+        user.email = email
+    user.save()
+    if user.blocked:
+        OAuthToken.delete().where(OAuthToken.user == user).execute()
+    return user
+
+
 def ensure_root(settings: Settings) -> str | None:
     """Create the admin `root` on first start; return a generated password, if any."""
     if User.select().where(User.username == "root").exists():

@@ -132,6 +132,10 @@ def page(query, sort: str, start: int, count: int) -> tuple[int, list[Video]]:
     return total, list(query.order_by(*order).offset(start).limit(count))
 
 
+def videos_of(user: User) -> list[Video]:
+    return list(Video.select().join(Channel).join(Account).where(Account.user == user))
+
+
 def used_quota(user: User) -> int:
     total = (
         Video.select(fn.COALESCE(fn.SUM(Video.original_size), 0))
@@ -296,6 +300,9 @@ def transcode_video(
     os.rename(tmp, final)
     now = utcnow()
     with db.atomic():
+        if not Video.select().where(Video.id == video.id).exists():
+            shutil.rmtree(final, ignore_errors=True)  # deleted while we worked
+            return
         VideoFile.delete().where(VideoFile.video == video).execute()
         for r in result.renditions:
             VideoFile.create(

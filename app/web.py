@@ -12,7 +12,7 @@ import tornado.web
 
 from app.ratelimit import RateLimiter
 from app.settings import Settings
-from handlers import accounts, channels, media, videos
+from handlers import accounts, admin, channels, media, videos
 from handlers.api import channels as api_channels
 from handlers.api import config as api_config
 from handlers.api import uploads as api_uploads
@@ -52,6 +52,7 @@ def routes() -> list[tuple]:
         (r"/api/.*", NotFoundAPIHandler),
         *media.ROUTES,
         *accounts.ROUTES,
+        *admin.ROUTES,
         *channels.ROUTES,
         *videos.ROUTES,
         (r".*", NotFoundPageHandler),

@@ -18,6 +18,9 @@
     <a href="/videos/upload" class="button primary">Upload</a>
     <a href="/my-videos">My videos</a>
     <a href="/a/${user.username}">@${user.username}</a>
+    % if user.is_admin:
+    <a href="/admin/users">Admin</a>
+    % endif
     <form method="post" action="/logout" class="inline">
       <input type="hidden" name="_xsrf" value="${xsrf}">
       <button type="submit" class="link">Sign out</button>

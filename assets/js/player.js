@@ -19,6 +19,7 @@
     const shoal = (window.shoal = window.shoal || {});
     const player = { hls: null, video };
     shoal.player = player;
+    countView(video);
 
     const master = video.dataset.master;
     if (video.dataset.poster && !video.getAttribute("poster")) video.poster = video.dataset.poster;
@@ -77,6 +78,26 @@
     select.replaceChildren(new Option("Auto", "-1"), ...options);
     select.value = String(hls.autoLevelEnabled ? -1 : hls.currentLevel);
     select.hidden = false;
+  }
+
+  // One view is counted after 5 s of actual playback (the server also
+  // counts one per address and video per hour).
+  function countView(video) {
+    const url = video.dataset.views;
+    if (!url) return;
+    let watched = 0;
+    let last = null;
+    const onTime = () => {
+      const now = video.currentTime;
+      if (last !== null && now > last && now - last < 1.5) watched += now - last;
+      last = now;
+      if (watched >= 5) {
+        video.removeEventListener("timeupdate", onTime);
+        fetch(url, { method: "POST", credentials: "same-origin" }).catch(() => {});
+      }
+    };
+    video.addEventListener("timeupdate", onTime);
+    video.addEventListener("seeking", () => { last = null; });
   }
 
   function startHls(Hls, video, master, select, showError) {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app import auth, serialize, videos
 from handlers.base import APIHandler, Problem, public
-from models.accounts import Role
+from models.accounts import Role, User
 
 
 class MeHandler(APIHandler):
@@ -67,12 +67,27 @@ class RegisterHandler(APIHandler):
         self.set_status(204)
 
 
+def admin_user_json(handler: APIHandler, user) -> dict:
+    data = serialize.user_json(handler.shoal, user, auth.account_of(user), auth.channels_of(user))
+    return data
+
+
 class UsersHandler(APIHandler):
-    """POST /api/v1/users: an admin creates a user."""
+    """GET /api/v1/users (list) and POST (create): administrators only."""
+
+    def prepare(self) -> None:
+        super().prepare()
+        if not self.user.is_admin:
+            raise Problem(403, "User not allowed to manage users.")
+
+    def get(self) -> None:
+        start = self.int_argument("start", 0)
+        count = self.int_argument("count", 15, 1, 100)
+        query = User.select().order_by(User.id)
+        rows = list(query.offset(start).limit(count))
+        self.send({"total": query.count(), "data": [admin_user_json(self, u) for u in rows]})
 
     def post(self) -> None:
-        if not self.user.is_admin:
-            raise Problem(403, "User not allowed to create users.")
         data = self.json_body()
         try:
             role = Role(int(data.get("role", Role.USER)))
@@ -85,10 +100,47 @@ class UsersHandler(APIHandler):
         _create(self, data, role)
 
 
+class UserHandler(APIHandler):
+    """GET, PUT (quota, role, blocked) and DELETE /api/v1/users/{id}: administrators only."""
+
+    def prepare(self) -> None:
+        super().prepare()
+        if not self.user.is_admin:
+            raise Problem(403, "User not allowed to manage users.")
+
+    def _target(self, user_id: str) -> User:
+        target = User.get_or_none(User.id == int(user_id))
+        if target is None:
+            raise Problem(404, "User not found")
+        return target
+
+    def get(self, user_id: str) -> None:
+        self.send(admin_user_json(self, self._target(user_id)))
+
+    def put(self, user_id: str) -> None:
+        target = self._target(user_id)
+        try:
+            auth.update_user(target, self.json_body())
+        except auth.AuthError as err:
+            field = err.field or "body"
+            raise Problem(400, str(err), invalid_params={field: (None, str(err))}) from None
+        self.no_content()
+
+    def delete(self, user_id: str) -> None:
+        target = self._target(user_id)
+        if target.id == self.user.id:
+            raise Problem(400, "You cannot delete yourself.")
+        for video in videos.videos_of(target):
+            videos.delete_video(self.shoal, video)
+        target.delete_instance(recursive=True)
+        self.no_content()
+
+
 ROUTES = [
     (r"/api/v1/users/me", MeHandler),
     (r"/api/v1/users/me/video-quota-used", MyQuotaHandler),
     (r"/api/v1/users/me/videos", MyVideosHandler),
     (r"/api/v1/users/register", RegisterHandler),
     (r"/api/v1/users", UsersHandler),
+    (r"/api/v1/users/(?P<user_id>\d{1,9})", UserHandler),
 ]

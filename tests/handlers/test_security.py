@@ -35,6 +35,7 @@ SAMPLE = {
     "filename": "x.m3u8",
     "kind": "thumbnails",
     "resolution": "240",
+    "user_id": "1",
 }
 
 
