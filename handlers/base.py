@@ -162,7 +162,7 @@ class PageHandler(BaseHandler):
         self.set_header(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-            "script-src 'self'; style-src 'self'; connect-src 'self'; "
+            "script-src 'self'; worker-src 'self' blob:; style-src 'self'; connect-src 'self'; "
             "frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
         )
         self.set_header("X-Frame-Options", "SAMEORIGIN")

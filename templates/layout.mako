@@ -6,6 +6,7 @@
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="htmx-config" content='{"includeIndicatorStyles": false, "allowEval": false}'>
 <title><%block name="title">${settings.instance_name}</%block></title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${static('css/shoal.css')}">
 <%block name="head"/>
 <script src="${static('vendor/htmx/htmx.min.js')}" defer></script>

@@ -53,7 +53,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(tmp_path: Path, port: int) -> tuple[subprocess.Popen, str]:
+def _start(tmp_path: Path, port: int, log: Path) -> subprocess.Popen:
+    """`python -m app dev` on a port; returns once web answers and the worker is ready."""
     import time
 
     import httpx
@@ -66,37 +67,36 @@ def _start(tmp_path: Path, port: int) -> tuple[subprocess.Popen, str]:
     }
     environ.pop("SHOAL_ROOT_PASSWORD", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "dev"],
-        cwd=ROOT,
-        env=environ,
-        stderr=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-m", "app", "dev"], cwd=ROOT, env=environ, stderr=log.open("w")
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/config").status_code == 200:
-                return proc, ""
+            web = httpx.get(f"http://127.0.0.1:{port}/api/v1/config").status_code == 200
         except httpx.TransportError:
-            time.sleep(0.2)
+            web = False
+        if web and " ready" in log.read_text():
+            return proc
+        time.sleep(0.2)
     proc.kill()
-    raise AssertionError(proc.stderr.read())
+    raise AssertionError(log.read_text())
 
 
 def test_dev_server_creates_root_once_and_prints_its_password(tmp_path):
     import signal
 
     port = _free_port()
-    proc, _ = _start(tmp_path, port)
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    proc = _start(tmp_path, port, first_log)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(30) == 0
-    log = proc.stderr.read()
+    log = first_log.read_text()
     assert "created admin account 'root' with password:" in log
+    assert "worker" in log and "stopping after the current job" in log  # worker stopped too
     password = log.split("with password: ")[1].split()[0]
-    assert "worker" in log  # the worker ran beside the web process
-    proc, _ = _start(tmp_path, port)
+    proc = _start(tmp_path, port, second_log)
     proc.send_signal(signal.SIGTERM)
     proc.wait(30)
-    assert "created admin account" not in proc.stderr.read()
+    assert "created admin account" not in second_log.read_text()
     connect(f"sqlite:///{tmp_path / 'data' / 'shoal.db'}")
     assert auth.authenticate("root", password).is_admin
