@@ -125,6 +125,7 @@ def x264_options(height: int, fps: float, gop: int) -> dict[str, str]:
 
 # libx264 frame threads per rendition height (0 = x264's own choice, 1.5 per core).
 X264_THREADS: dict[int, int] = {}
+GRAPH_THREADS = 1
 
 
 def x264_threads(height: int) -> int:
@@ -280,6 +281,7 @@ class _Worker(threading.Thread):
 
     def _build_graph(self, frame: av.VideoFrame) -> None:
         graph = av.filter.Graph()
+        graph.threads = GRAPH_THREADS
         sar = self.plan.sar
         src = graph.add(
             "buffer",

@@ -26,6 +26,7 @@ _QUERY = re.compile(r"^bytes \*/(\d+)$")
 class ResumableUploadHandler(CloseOnErrorMixin, APIHandler):
     chunk = None
     session = None
+    misplaced = False
 
     def prepare(self) -> None:
         super().prepare()
@@ -53,10 +54,11 @@ class ResumableUploadHandler(CloseOnErrorMixin, APIHandler):
         try:
             self.chunk = uploads.open_chunk(self.shoal, self.session, start, end, total)
         except UploadError as err:
-            if err.status == 409:  # tell the client where to resume
-                self._resume_status()
-                raise tornado.web.Finish() from None
-            raise Problem(err.status, str(err)) from None
+            if err.status != 409:
+                raise Problem(err.status, str(err)) from None
+            # Read and drop the misplaced chunk, then say where to resume (an
+            # answer before the body is read would reset the connection).
+            self.misplaced = True
 
     def data_received(self, chunk: bytes) -> None:
         if self.chunk is not None:
@@ -116,6 +118,8 @@ class ResumableUploadHandler(CloseOnErrorMixin, APIHandler):
         session = self.session
         if session.video_id is not None:  # the last chunk arrived before; answer the same
             return self._done(session.video_id)
+        if self.misplaced:
+            return self._resume_status()
         if self.chunk is not None:
             self.chunk.close()
         have = uploads.received(self.shoal, session)
