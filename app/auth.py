@@ -153,6 +153,25 @@ def update_user(user: User, changes: dict) -> User:
     return user
 
 
+def update_profile(user: User, display_name: str, description: str, email: str) -> None:
+    """A user's own changes to their public profile and email."""
+    display_name = display_name.strip()
+    if not 1 <= len(display_name) <= 120:
+        raise AuthError("A display name is 1 to 120 characters long.", "display_name")
+    if len(description) > 1000:
+        raise AuthError("A description is at most 1000 characters long.", "description")
+    email = email.strip()
+    if email and ("@" not in email or len(email) > 254):
+        raise AuthError("That email address does not look right.", "email")
+    with db.atomic():
+        if email and User.select().where((User.email == email) & (User.id != user.id)).exists():
+            raise AuthError("That email address is already registered.", "email")
+        User.update(email=email or None).where(User.id == user.id).execute()
+        Account.update(
+            display_name=display_name, description=description, updated_at=utcnow()
+        ).where(Account.user == user).execute()
+
+
 def ensure_root(settings: Settings) -> str | None:
     """Create the admin `root` on first start; return a generated password, if any."""
     if User.select().where(User.username == "root").exists():

@@ -116,10 +116,48 @@ class AccountPageHandler(PageHandler):
         )
 
 
+class SettingsHandler(PageHandler):
+    """A user's own settings: display name and description, email, password."""
+
+    def get(self) -> None:
+        self._render(notice=None, errors={})
+
+    def _render(self, notice: str | None, errors: dict) -> None:
+        self.render_page(
+            "settings.mako", account=auth.account_of(self.user), notice=notice, errors=errors
+        )
+
+    def post(self) -> None:
+        what = self.get_body_argument("form", "profile")
+        try:
+            if what == "password":
+                current = self.get_body_argument("current", "")
+                if not auth.verify_password(current, self.user.password_hash):
+                    raise auth.AuthError("The current password is wrong.", "current")
+                auth.set_password(self.user, self.get_body_argument("password", ""))
+                self.user = auth.User.get_by_id(self.user.id)
+                self.start_session(self.user)  # this browser stays signed in; others end
+                notice = "Password changed. Other sessions were signed out."
+            else:
+                auth.update_profile(
+                    self.user,
+                    display_name=self.get_body_argument("display_name", ""),
+                    description=self.get_body_argument("description", ""),
+                    email=self.get_body_argument("email", ""),
+                )
+                notice = "Saved."
+        except auth.AuthError as err:
+            self.set_status(400)
+            self._render(notice=None, errors={err.field or "form": str(err)})
+            return
+        self._render(notice=notice, errors={})
+
+
 ROUTES = [
     (r"/login", LoginHandler),
     (r"/logout", LogoutHandler),
     (r"/signup", RegisterHandler),
+    (r"/settings", SettingsHandler),
     (r"/a/(?P<name>[A-Za-z0-9._@:-]+)", AccountPageHandler),
     (r"/accounts/(?P<name>[A-Za-z0-9._@:-]+)", AccountPageHandler),
 ]

@@ -19,6 +19,7 @@
     <a href="/videos/upload" class="button primary">Upload</a>
     <a href="/my-videos">My videos</a>
     <a href="/a/${user.username}">@${user.username}</a>
+    <a href="/settings">Settings</a>
     % if user.is_admin:
     <a href="/admin/users">Admin</a>
     % endif
