@@ -29,11 +29,15 @@ def _host(settings: Settings, obj: Account | Channel) -> str:
 
 
 def account_url(settings: Settings, account: Account) -> str:
-    return account.ap_id or f"{settings.base_url}/accounts/{account.name}"
+    if not account.is_local and account.actor_id:
+        return account.actor.ap_id
+    return f"{settings.base_url}/accounts/{account.name}"
 
 
 def channel_url(settings: Settings, channel: Channel) -> str:
-    return channel.ap_id or f"{settings.base_url}/video-channels/{channel.name}"
+    if not channel.is_local and channel.actor_id:
+        return channel.actor.ap_id
+    return f"{settings.base_url}/video-channels/{channel.name}"
 
 
 def video_url(settings: Settings, video: Video) -> str:

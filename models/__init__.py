@@ -29,8 +29,12 @@ class BaseModel(peewee.Model):
 def all_models() -> list[type[BaseModel]]:
     """Every model in creation order (foreign keys after their targets)."""
     from models.accounts import Account, Channel, OAuthClient, OAuthToken, User
+    from models.federation import Actor, Delivery, Follow, InboxActivity, OutActivity
     from models.jobs import Job
     from models.uploads import Upload
     from models.videos import Video, VideoFile
 
-    return [User, Account, Channel, OAuthClient, OAuthToken, Video, VideoFile, Job, Upload]
+    return [
+        User, Actor, Account, Channel, OAuthClient, OAuthToken, Video, VideoFile, Job, Upload,
+        Follow, InboxActivity, OutActivity, Delivery,
+    ]  # fmt: skip

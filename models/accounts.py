@@ -7,6 +7,7 @@ import enum
 import peewee
 
 from models import BaseModel, utcnow
+from models.federation import Actor
 
 
 class Role(enum.IntEnum):
@@ -59,7 +60,7 @@ class Account(BaseModel):
     host = peewee.CharField(max_length=255, default="")  # "": local (so name+host is unique)
     display_name = peewee.CharField(max_length=120)
     description = peewee.TextField(default="")
-    ap_id = peewee.CharField(max_length=2000, null=True, unique=True)
+    actor = peewee.ForeignKeyField(Actor, null=True, unique=True, on_delete="SET NULL")
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
 
@@ -80,7 +81,7 @@ class Channel(BaseModel):
     display_name = peewee.CharField(max_length=120)
     description = peewee.TextField(default="")
     support = peewee.TextField(default="")
-    ap_id = peewee.CharField(max_length=2000, null=True, unique=True)
+    actor = peewee.ForeignKeyField(Actor, null=True, unique=True, on_delete="SET NULL")
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
 
