@@ -22,6 +22,8 @@ from models.accounts import Account, Channel, OAuthClient, OAuthToken, Role, Use
 log = logging.getLogger(__name__)
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._]{0,48}$")
+# Names that belong to the server itself (its ActivityPub actor is `peertube`).
+RESERVED = {"peertube", "admin", "administrator", "instance", "system", "shoal"}
 ACCESS_TTL = dt.timedelta(days=1)
 REFRESH_TTL = dt.timedelta(days=14)
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -81,6 +83,8 @@ def create_user(
 ) -> User:
     """Create a user with their account and default channel, or raise AuthError."""
     username = validate_username(username)
+    if username in RESERVED:
+        raise AuthError("That username is reserved.", "username")
     validate_password(password)
     channel_name = validate_username(channel_name or f"{username}_channel")
     if email is not None:

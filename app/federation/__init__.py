@@ -1,0 +1,1 @@
+"""ActivityPub federation: signatures, actors, objects, delivery."""
