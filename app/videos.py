@@ -214,12 +214,21 @@ _FIELD_COLUMNS = {
 
 
 def update_video(video: Video, fields: dict) -> Video:
+    """Apply an owner's edits; followers hear of them (a video made private is deleted there)."""
+    from app.federation import publish
+
+    was_private = video.privacy == Privacy.PRIVATE
     for key, value in fields.items():
         column = _FIELD_COLUMNS.get(key)
         if column:
             setattr(video, column, value)
     video.updated_at = utcnow()
     video.save()
+    if video.is_published:
+        if was_private and video.privacy != Privacy.PRIVATE:
+            publish.queue_video(video, "create")
+        elif not was_private:
+            publish.queue_video(video, "update")  # becomes a Delete if now private
     return video
 
 
@@ -228,7 +237,11 @@ def hls_dir(settings: Settings, video: Video) -> Path:
 
 
 def delete_video(settings: Settings, video: Video) -> None:
-    """Remove the video, its renditions and its original file."""
+    """Remove the video, its renditions and its original file; followers are told."""
+    from app.federation import publish
+
+    if video.is_local and video.is_published and video.privacy != Privacy.PRIVATE:
+        publish.delete_video(settings, video)
     video.delete_instance(recursive=True)
     shutil.rmtree(hls_dir(settings, video), ignore_errors=True)
     if video.original_path:
@@ -332,6 +345,10 @@ def transcode_video(
             updated_at=now,
         ).where(Video.id == video.id).execute()
     log.info("video %s published with %d renditions", video.uuid, len(result.renditions))
+    if video.privacy != Privacy.PRIVATE:
+        from app.federation import publish
+
+        publish.queue_video(video, "create")
 
 
 def record_view(video: Video) -> None:

@@ -12,7 +12,7 @@ import tornado.web
 
 from app.ratelimit import RateLimiter
 from app.settings import Settings
-from handlers import accounts, admin, channels, media, videos, wellknown
+from handlers import accounts, activitypub, admin, channels, media, videos, wellknown
 from handlers.api import channels as api_channels
 from handlers.api import config as api_config
 from handlers.api import uploads as api_uploads
@@ -51,6 +51,7 @@ def routes() -> list[tuple]:
         *api_channels.ROUTES,
         (r"/api/.*", NotFoundAPIHandler),
         *wellknown.ROUTES,
+        *activitypub.ROUTES,
         *media.ROUTES,
         *accounts.ROUTES,
         *admin.ROUTES,

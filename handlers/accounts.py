@@ -5,9 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from app import auth, channels, videos
+from app.federation import actors
 from app.ratelimit import RateLimiter
 from handlers.base import PageHandler, Problem, public
 from handlers.videos import render_list
+from models.federation import ActorType
 
 
 def safe_next(url: str | None) -> str:
@@ -102,6 +104,12 @@ class RegisterHandler(PageHandler):
 class AccountPageHandler(PageHandler):
     @public
     def get(self, name: str) -> None:
+        if self.wants_activity_json():
+            actor = actors.find_local(name, (ActorType.PERSON, ActorType.APPLICATION))
+            if actor is None:
+                raise Problem(404, "Actor not found")
+            self.send_activity(actors.actor_document(self.shoal, actor))
+            return
         account = channels.find_account(name, self.shoal.host)
         if account is None:
             raise Problem(404, "No account by that name here.")

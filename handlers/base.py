@@ -154,6 +154,35 @@ class BaseHandler(tornado.web.RequestHandler):
         return max(lo, min(hi, value))
 
 
+AP_TYPES = ("application/activity+json", "application/ld+json")
+AP_CONTENT_TYPE = "application/activity+json; charset=utf-8"
+
+
+def wants_activity_json(accept: str) -> bool:
+    """PeerTube's negotiation: ActivityPub JSON only when Accept prefers an AP type.
+
+    Like Express's req.accepts(['html', 'application/json', ...AP types]):
+    `*/*`, `application/json` and no Accept at all get the HTML page.
+    """
+    best, best_q = "text/html", -1.0
+    candidates = ("text/html", "application/json", *AP_TYPES)
+    for part in accept.split(","):
+        media, _, params = part.strip().partition(";")
+        media = media.strip().lower()
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        matches = [c for c in candidates if media in (c, "*/*") or media == c.split("/")[0] + "/*"]
+        if matches and q > best_q:
+            best, best_q = matches[0], q
+    return best in AP_TYPES
+
+
 class PageHandler(BaseHandler):
     """HTML pages; errors render the error page; anonymous writes go to sign-in."""
 
@@ -169,6 +198,16 @@ class PageHandler(BaseHandler):
 
     def is_htmx(self) -> bool:
         return self.request.headers.get("HX-Request") == "true"
+
+    def wants_activity_json(self) -> bool:
+        """One URL per object: HTML or ActivityPub JSON by Accept (Vary: Accept)."""
+        self.add_header("Vary", "Accept")
+        return wants_activity_json(self.request.headers.get("Accept", ""))
+
+    def send_activity(self, document: dict) -> None:
+        self.set_header("Content-Type", AP_CONTENT_TYPE)
+        self.set_header("Access-Control-Allow-Origin", "*")
+        self.finish(json.dumps(document, ensure_ascii=False))
 
     def deny(self) -> None:
         if self.request.method in ("GET", "HEAD"):
@@ -291,6 +330,21 @@ class APIHandler(BaseHandler):
             body["code"] = code
         body["error"] = detail
         self.finish(json.dumps(body, ensure_ascii=False, default=str))
+
+
+class ActivityPubHandler(APIHandler):
+    """Answers application/activity+json; errors stay in the JSON problem shape."""
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("Content-Type", AP_CONTENT_TYPE)
+
+    def check_xsrf_cookie(self) -> None:
+        pass  # inboxes are authenticated by HTTP signatures, not cookies
+
+    def send_activity(self, document: dict, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(document, ensure_ascii=False))
 
 
 def flatten_arguments(args: dict[str, list[str]]) -> dict[str, Any]:

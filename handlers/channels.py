@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from app import channels, videos
+from app.federation import actors
 from handlers.base import PageHandler, Problem, public
 from handlers.videos import render_list
+from models.federation import ActorType
 
 
 class ChannelPageHandler(PageHandler):
     @public
     def get(self, name: str) -> None:
+        if self.wants_activity_json():
+            actor = actors.find_local(name, (ActorType.GROUP,))
+            if actor is None:
+                raise Problem(404, "Actor not found")
+            self.send_activity(actors.actor_document(self.shoal, actor))
+            return
         channel = channels.find_channel(name, self.shoal.host)
         if channel is None:
             raise Problem(404, "No channel by that name here.")

@@ -8,10 +8,11 @@ import tornado.web
 
 from app import auth, videos
 from app.constants import CATEGORIES, LANGUAGES, LICENCES, PRIVACIES
+from app.federation import publish
 from app.validation import ValidationError, video_fields
 from handlers.base import PageHandler, Problem, flatten_arguments, form_arguments, public
 from handlers.streaming import StreamingUploadMixin, accept_upload
-from models.videos import State, Video
+from models.videos import Privacy, State, Video
 
 PAGE_SIZE = 24
 CHOICES = {
@@ -52,6 +53,11 @@ class WatchHandler(PageHandler):
     def get(self, ref: str) -> None:
         video = visible_video(self, ref)
         files = list(video.files.order_by(videos.VideoFile.resolution.desc()))
+        if self.wants_activity_json():
+            if not video.is_local or video.privacy == Privacy.PRIVATE or not video.is_published:
+                raise Problem(404, "Video not found")
+            self.send_activity(publish.video_document(self.shoal, video))
+            return
         self.render_page(
             "watch.mako",
             video=video,

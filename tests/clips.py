@@ -70,12 +70,14 @@ def make_clip(
     *,
     noise: int = 0,
     crf: int = 23,
+    rotation: int = 0,
 ) -> str:
     """Write a small real clip to ``path`` and return ``path``.
 
     The video is H.264 (ultrafast, keyframe every second) and the audio AAC
     stereo 48 kHz; with ``video=False`` the file should be named ``.m4a``.
-    ``noise`` adds temporal grain (for benchmarks that want camera-like cost).
+    ``noise`` adds temporal grain (for benchmarks that want camera-like cost);
+    ``rotation`` (degrees counter-clockwise) tags the video the way phones do.
     """
     if not (audio or video):
         raise ValueError("a clip needs audio, video or both")
@@ -93,6 +95,8 @@ def make_clip(
             vstream.height = height
             vstream.pix_fmt = "yuv420p"
             vstream.codec_context.thread_type = "AUTO"
+            if rotation:
+                vstream.set_display_rotation(rotation)
         if audio:
             astream = out.add_stream("aac", rate=_SAMPLE_RATE, layout="stereo")
             astream.bit_rate = 96000

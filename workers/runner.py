@@ -20,13 +20,14 @@ from collections.abc import Callable
 from app import jobs
 from app.settings import Settings
 from models.jobs import Job
-from workers import transcode
+from workers import federation, transcode
 
 log = logging.getLogger(__name__)
 
 Heartbeat = Callable[[], None]
 KINDS: dict[str, Callable[[Settings, dict, Heartbeat], None]] = {
     transcode.KIND: transcode.run,
+    **federation.KINDS,
 }
 
 

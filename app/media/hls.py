@@ -18,6 +18,7 @@ import os
 import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +282,35 @@ def _parse_traf(
     return track, decode_time, duration, bool(first_sync)
 
 
+def _top_level_boxes(handle: BinaryIO, size: int) -> Iterator[tuple[str, int, int, int]]:
+    """Yield (type, offset, header length, box size) of a file's top-level boxes.
+
+    Only headers are read, so walking a long video's file costs next to nothing.
+    """
+    pos = 0
+    while pos < size:
+        handle.seek(pos)
+        header = handle.read(16)
+        if len(header) < 8:
+            raise Mp4LayoutError(f"truncated box header at {pos}")
+        box_size, kind = struct.unpack_from(">I4s", header)
+        header_length = 8
+        if box_size == 1 and len(header) == 16:
+            (box_size,) = struct.unpack_from(">Q", header, 8)
+            header_length = 16
+        elif box_size == 0:
+            box_size = size - pos
+        if box_size < header_length or pos + box_size > size:
+            raise Mp4LayoutError(f"box {kind!r} at {pos} overruns the file")
+        yield kind.decode("latin-1"), pos, header_length, box_size
+        pos += box_size
+
+
+def _read_box(handle: BinaryIO, offset: int, size: int) -> bytes:
+    handle.seek(offset)
+    return handle.read(size)
+
+
 def read_layout(path: str) -> Fmp4Layout:
     """Walk the top-level boxes of a fragmented MP4 and describe its segments.
 
@@ -289,35 +319,31 @@ def read_layout(path: str) -> Fmp4Layout:
     track when there is one, else from the audio track. Raises
     :class:`Mp4LayoutError` when the file is not laid out that way.
     """
-    with open(path, "rb") as handle:
-        data = handle.read()
-    view = memoryview(data)
+    size = os.path.getsize(path)
     tracks: tuple[Track, ...] = ()
-    init_size = -1
-    starts: list[int] = []
-    for kind, payload, end in _boxes(view):
-        if kind == "moov":
-            tracks = _parse_moov(view, payload, end)
-        elif kind == "moof":
-            if init_size < 0:
-                init_size = payload - 8
-            starts.append(payload - 8)
-        elif kind == "mfra":
-            raise Mp4LayoutError("unexpected mfra trailer: segments would not reach EOF")
-    if not tracks or init_size < 0:
+    moofs: list[tuple[int, bytes]] = []
+    with open(path, "rb") as handle:
+        for kind, offset, header_length, box_size in _top_level_boxes(handle, size):
+            if kind == "moov":
+                data = _read_box(handle, offset, box_size)
+                tracks = _parse_moov(data, header_length, box_size)
+            elif kind == "moof":
+                moofs.append((offset, _read_box(handle, offset, box_size)))
+            elif kind == "mfra":
+                raise Mp4LayoutError("unexpected mfra trailer: segments would not reach EOF")
+    if not tracks or not moofs:
         raise Mp4LayoutError("not a fragmented MP4 (no moov or no moof)")
     by_id = {t.track_id: t for t in tracks}
     main = next((t for t in tracks if t.kind == "video"), tracks[0])
     segments = []
-    bounds = [*starts, len(data)]
-    for offset, next_offset in zip(bounds, bounds[1:], strict=False):
-        moof_end = offset + struct.unpack_from(">I", view, offset)[0]
+    for index, (offset, moof) in enumerate(moofs):
+        next_offset = moofs[index + 1][0] if index + 1 < len(moofs) else size
         start = duration = 0
         sync = False
-        for kind, payload, end in _boxes(view, offset + 8, moof_end):
+        for kind, payload, end in _boxes(moof, 8, len(moof)):
             if kind != "traf":
                 continue
-            parsed = _parse_traf(view, payload, end, by_id)
+            parsed = _parse_traf(moof, payload, end, by_id)
             if parsed is not None and parsed[0] is main:
                 _, start, duration, sync = parsed
         segments.append(
@@ -329,7 +355,7 @@ def read_layout(path: str) -> Fmp4Layout:
                 starts_with_keyframe=sync,
             )
         )
-    return Fmp4Layout(len(data), init_size, tracks, tuple(segments))
+    return Fmp4Layout(size, moofs[0][0], tracks, tuple(segments))
 
 
 def peak_bandwidth(layout: Fmp4Layout) -> int:
@@ -409,6 +435,58 @@ def segment_hashes(path: str, layout: Fmp4Layout) -> dict[str, str]:
 def write_segments_sha256(path: str, files: dict[str, dict[str, str]]) -> None:
     """Write segments-sha256.json: {fmp4 filename: {'start-end': sha256 hex}}."""
     _write_text(path, json.dumps(files, indent=2) + "\n")
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A written fragmented MP4 and the playlist name it should get."""
+
+    filename: str
+    playlist: str
+    width: int = 0
+    height: int = 0  # 0 for audio only
+    fps: float = 0.0
+
+
+@dataclass(frozen=True)
+class Package:
+    """What ``write_package`` wrote besides the media files."""
+
+    layouts: list[Fmp4Layout]
+    master: str
+    segments_sha256: str
+
+
+def write_package(out_dir: str, prefix: str, media: Sequence[MediaFile]) -> Package:
+    """Write every variant playlist, the master playlist and segments-sha256.json.
+
+    ``media`` lists the fragmented MP4s already in ``out_dir``, highest first;
+    the master playlist keeps that order.
+    """
+    layouts = []
+    variants = []
+    hashes = {}
+    for item in media:
+        path = os.path.join(out_dir, item.filename)
+        layout = read_layout(path)
+        write_variant_playlist(os.path.join(out_dir, item.playlist), item.filename, layout)
+        hashes[item.filename] = segment_hashes(path, layout)
+        layouts.append(layout)
+        variants.append(
+            Variant(
+                uri=item.playlist,
+                bandwidth=peak_bandwidth(layout),
+                codecs=layout.codecs,
+                width=item.width,
+                height=item.height,
+                fps=item.fps,
+            )
+        )
+    master = f"{prefix}-master.m3u8"
+    write_master_playlist(os.path.join(out_dir, master), variants)
+    segments_sha256 = f"{prefix}-segments-sha256.json"
+    write_segments_sha256(os.path.join(out_dir, segments_sha256), hashes)
+    return Package(layouts, master, segments_sha256)
 
 
 def _write_text(path: str, text: str) -> None:

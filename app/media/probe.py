@@ -123,6 +123,22 @@ def _first_frames(
     return video_frame, audio_frame  # type: ignore[return-value]
 
 
+def _reaches_end(
+    container: av.container.InputContainer, stream: av.stream.Stream, end: float
+) -> bool:
+    """Whether any packet can be read about a second before the stated end.
+
+    An MP4 cut short keeps a complete index, so the seek lands beyond the
+    bytes that are really there and nothing can be read.
+    """
+    try:
+        container.seek(int(max(0.0, end - 1.0) * av.time_base), backward=True)
+        return any(packet.size for packet in container.demux(stream))
+    except av.error.FFmpegError as err:
+        log.info("probe: seek near the end failed (%s); not judging completeness", err)
+        return True
+
+
 def probe(path: str) -> ProbeResult:
     """Inspect a media file and return its duration, size and frame rate.
 
@@ -161,6 +177,11 @@ def probe(path: str) -> ProbeResult:
                 )
             rate = frame_rate(video)  # type: ignore[arg-type]
             fps = float(rate) if rate else 25.0
+        main = video if video_frame is not None else audio
+        if duration and duration > 2.0 and not _reaches_end(container, main, duration):
+            raise MediaError(
+                "This file is incomplete: it stops before its stated end. Please upload it again."
+            )
 
     if duration is None or duration != duration:  # None or NaN
         raise MediaError("The length of this file could not be determined.")

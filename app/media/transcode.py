@@ -16,6 +16,7 @@ thumbnail and a preview image are cut from a frame near the start.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -51,7 +52,7 @@ MAXRATES |= {1080: 4_500_000, 1440: 8_000_000, 2160: 14_000_000}
 THUMBNAIL_WIDTH = 280
 PREVIEW_WIDTH = 850
 # Frames waiting per rendition; a 1080p frame is 3 MB and the queues share frames.
-QUEUE_FRAMES = 24
+QUEUE_FRAMES = 16
 PROGRESS_INTERVAL = 0.5
 _MOVFLAGS = "empty_moov+default_base_moof+delay_moov+skip_trailer"
 
@@ -123,14 +124,15 @@ def x264_options(height: int, fps: float, gop: int) -> dict[str, str]:
     }
 
 
-# libx264 frame threads per rendition height (0 = x264's own choice, 1.5 per core).
-X264_THREADS: dict[int, int] = {}
-GRAPH_THREADS = 1
+def x264_threads(width: int, height: int, ladder_pixels: int) -> int:
+    """libx264 frame threads for one rendition, by its share of the ladder's pixels.
 
-
-def x264_threads(height: int) -> int:
-    """Frame threads for one rendition's encoder."""
-    return X264_THREADS.get(height, 0)
+    All renditions encode at once, so only the big ones need frame threads of
+    their own; fewer threads per encoder waste less CPU on synchronisation.
+    """
+    cores = os.cpu_count() or 1
+    share = width * height / max(1, ladder_pixels)
+    return max(1, min(cores + cores // 2, round(2 * cores * share)))
 
 
 def _rotation_filters(rotation: float) -> list[tuple[str, str]]:
@@ -143,6 +145,31 @@ def _rotation_filters(rotation: float) -> list[tuple[str, str]]:
     if turn == 180:
         return [("hflip", ""), ("vflip", "")]
     return []
+
+
+def _filter_graph(
+    frame: av.VideoFrame, sar: Fraction, chain: list[tuple[str, str]]
+) -> tuple[av.filter.Graph, av.filter.FilterContext, av.filter.FilterContext]:
+    """A lavfi graph buffer -> chain -> buffersink shaped for ``frame``."""
+    graph = av.filter.Graph()
+    # Renditions already scale in parallel; slice threads per graph would only contend.
+    graph.threads = 1
+    src = graph.add(
+        "buffer",
+        video_size=f"{frame.width}x{frame.height}",
+        pix_fmt=frame.format.name,
+        time_base=str(frame.time_base),
+        pixel_aspect=f"{sar.numerator}/{sar.denominator}",
+    )
+    last = src
+    for name, args in [*_rotation_filters(frame.rotation), *chain]:
+        node = graph.add(name, args or None)
+        last.link_to(node)
+        last = node
+    sink = graph.add("buffersink")
+    last.link_to(sink)
+    graph.configure()
+    return graph, src, sink
 
 
 @dataclass(frozen=True)
@@ -164,15 +191,14 @@ class _Worker(threading.Thread):
         fps: Fraction | None,
         audio_rate: int | None,
         abort: threading.Event,
+        threads: int = 0,
     ) -> None:
         super().__init__(name=f"transcode-{plan.height}", daemon=True)
         self.plan = plan
-        self.path = path
         self.fps = fps
         self.abort = abort
         self.queue: queue.Queue = queue.Queue(QUEUE_FRAMES)
         self.error: BaseException | None = None
-        self.frames_out = 0
         self._graph: av.filter.Graph | None = None
         self._src: av.filter.FilterContext | None = None
         self._sink: av.filter.FilterContext | None = None
@@ -193,12 +219,11 @@ class _Worker(threading.Thread):
             self.vstream.width = plan.width
             self.vstream.height = plan.height
             self.vstream.pix_fmt = "yuv420p"
-            self.vstream.time_base = 1 / fps
             context = self.vstream.codec_context
             context.time_base = 1 / fps
             # PyAV defaults to slice threads; x264's frame threads are faster.
             context.thread_type = "FRAME"
-            context.thread_count = x264_threads(plan.height)
+            context.thread_count = threads
         if audio_rate is not None:
             # This encoder only provides the stream header: packets come from the shared one.
             self.astream = self.out.add_stream("aac", rate=audio_rate, layout="stereo")
@@ -214,18 +239,15 @@ class _Worker(threading.Thread):
             ended = self._loop()
             if not self.abort.is_set():
                 self._finish()
+            self.out.close()
         except BaseException as err:  # reported to the caller by transcode()
             self.error = err
             self.abort.set()
             log.debug("rendition %s failed", self.plan.height, exc_info=True)
             while not ended:  # keep the decoder from blocking on a full queue
                 ended = self.queue.get() is None
-        finally:
-            try:
+            with contextlib.suppress(av.error.FFmpegError):
                 self.out.close()
-            except av.error.FFmpegError:
-                if self.error is None and not self.abort.is_set():
-                    raise
 
     def _loop(self) -> bool:
         get = self.queue.get
@@ -265,7 +287,6 @@ class _Worker(threading.Thread):
             # A decoded I/P/B type would make libx264 place keyframes where the source had them.
             frame.pict_type = 0
             mux(encode(frame))
-            self.frames_out += 1
 
     def _copy_audio(self, packet: av.Packet) -> av.Packet:
         # Muxing rewrites a packet's stream index and time base, so each rendition
@@ -280,32 +301,14 @@ class _Worker(threading.Thread):
         return copy
 
     def _build_graph(self, frame: av.VideoFrame) -> None:
-        graph = av.filter.Graph()
-        graph.threads = GRAPH_THREADS
-        sar = self.plan.sar
-        src = graph.add(
-            "buffer",
-            video_size=f"{frame.width}x{frame.height}",
-            pix_fmt=frame.format.name,
-            time_base=str(frame.time_base),
-            pixel_aspect=f"{sar.numerator}/{sar.denominator}",
-        )
-        chain = [("fps", f"fps={self.fps}:start_time=0")]
-        chain += _rotation_filters(frame.rotation)
-        chain += [
+        # The graph is built on the first frame, whose format is the decoder's real one.
+        chain = [
+            ("fps", f"fps={self.fps}:start_time=0"),
             ("scale", f"w={self.plan.width}:h={self.plan.height}:flags={SCALER}"),
             ("format", "pix_fmts=yuv420p"),
             ("setsar", "1"),
         ]
-        last = src
-        for name, args in chain:
-            node = graph.add(name, args) if args else graph.add(name)
-            last.link_to(node)
-            last = node
-        sink = graph.add("buffersink")
-        last.link_to(sink)
-        graph.configure()
-        self._graph, self._src, self._sink = graph, src, sink
+        self._graph, self._src, self._sink = _filter_graph(frame, self.plan.sar, chain)
 
 
 class _Progress:
@@ -391,116 +394,120 @@ def _audio_encoder(audio: av.audio.stream.AudioStream) -> tuple[av.CodecContext,
     return encoder, rate
 
 
-@dataclass
-class _Decoded:
-    end: float = 0.0
-    thumbnail: av.VideoFrame | None = None
-    video_frames: int = 0
+class _Pipeline:
+    """One transcode: the source container, the rendition workers and what was decoded."""
 
+    def __init__(self, inp: av.container.InputContainer, info: ProbeResult) -> None:
+        self.inp = inp
+        self.info = info
+        self.abort = threading.Event()
+        self.workers: list[_Worker] = []
+        self.video, self.audio = pick_streams(inp)
+        if not info.has_video:
+            self.video = None
+        if not info.has_audio:
+            self.audio = None
+        self.audio_encoder: av.CodecContext | None = None
+        self.aspect = 0.0
+        self.rate: Fraction | None = None
+        self.end = 0.0  # seconds of media decoded
+        self.video_frames = 0
+        self.thumbnail: av.VideoFrame | None = None
 
-def _decode(
-    inp: av.container.InputContainer,
-    video: av.video.stream.VideoStream | None,
-    audio: av.audio.stream.AudioStream | None,
-    audio_encoder: av.CodecContext | None,
-    workers: list[_Worker],
-    info: ProbeResult,
-    progress: _Progress,
-    abort: threading.Event,
-) -> _Decoded:
-    """Demux and decode the source once, feeding every worker. Returns what was seen."""
-    state = _Decoded()
-    streams = [s for s in (video, audio) if s is not None]
-    for stream in streams:
-        stream.codec_context.thread_type = "AUTO"
-    start = inp.start_time / av.time_base if inp.start_time else 0.0
-    offsets = {s.index: round(start / s.time_base) for s in streams}
-    seen = dict.fromkeys(offsets, False)
-    video_index = video.index if video is not None else -1
-    thumbnail_at = min(2.0, info.duration / 2)
-    puts = [w.put for w in workers]
-    last = None
-    for packet in inp.demux(streams):
-        index = packet.stream.index
-        try:
-            frames = packet.decode()
-        except av.error.InvalidDataError as err:
-            if not seen[index]:
-                continue  # streams cut from a broadcast may start with undecodable packets
-            raise MediaError(
-                f"The file is damaged around {state.end:.1f} s and cannot be decoded further."
-            ) from err
-        if not frames:
-            continue
-        seen[index] = True
-        offset = offsets[index]
-        for frame in frames:
-            if frame.pts is None:
-                continue
-            frame.pts -= offset
-            seconds = float(frame.pts * frame.time_base)
-            if index == video_index:
-                for put in puts:
-                    put(frame)
-                state.video_frames += 1
-                last = frame
-                if state.thumbnail is None and seconds >= thumbnail_at:
-                    state.thumbnail = frame
-            else:
-                seconds += frame.samples / frame.sample_rate
-                for packet_out in audio_encoder.encode(frame):  # type: ignore[union-attr]
+    def start(self, out_dir: str, ladder: Sequence[int], prefix: str) -> None:
+        """Plan the renditions and start one worker thread for each."""
+        audio_rate = None
+        if self.audio is not None:
+            self.audio_encoder, audio_rate = _audio_encoder(self.audio)
+        plans = []
+        if self.video is not None:
+            self.aspect, self.rate, sar = _source_geometry(self.video, self.info)
+            for height in plan_ladder(self.info.height, ladder):
+                name = f"{prefix}-{height}"
+                width = even(height * self.aspect)
+                plans.append(_Plan(height, width, f"{name}-fragmented.mp4", f"{name}.m3u8", sar))
+        else:
+            plans.append(_Plan(0, 0, f"{prefix}-0-fragmented.mp4", f"{prefix}-0.m3u8"))
+        pixels = sum(plan.width * plan.height for plan in plans)
+        for plan in plans:
+            path = os.path.join(out_dir, plan.filename)
+            threads = x264_threads(plan.width, plan.height, pixels)
+            self.workers.append(_Worker(plan, path, self.rate, audio_rate, self.abort, threads))
+            self.workers[-1].start()
+
+    def decode(self, progress: _Progress) -> None:
+        """Demux and decode the source once, handing everything to every worker."""
+        streams = [s for s in (self.video, self.audio) if s is not None]
+        for stream in streams:
+            stream.codec_context.thread_type = "AUTO"
+        start = self.inp.start_time / av.time_base if self.inp.start_time else 0.0
+        offsets = {s.index: round(start / s.time_base) for s in streams}
+        seen = dict.fromkeys(offsets, False)
+        video_index = self.video.index if self.video is not None else -1
+        thumbnail_at = min(2.0, self.info.duration / 2)
+        puts = [w.put for w in self.workers]
+        last = None
+        for packet in self.inp.demux(streams):
+            index = packet.stream.index
+            try:
+                frames = packet.decode()
+            except av.error.InvalidDataError as err:
+                if not seen[index]:
+                    continue  # streams cut from a broadcast may start with undecodable packets
+                raise MediaError(
+                    f"The file is damaged around {self.end:.1f} s and cannot be decoded further."
+                ) from err
+            seen[index] = seen[index] or bool(frames)
+            for frame in frames:
+                if frame.pts is None:
+                    continue
+                frame.pts -= offsets[index]
+                seconds = float(frame.pts * frame.time_base)
+                if index == video_index:
                     for put in puts:
-                        put(packet_out)
-            if seconds > state.end:
-                state.end = seconds
-        progress.at(state.end)
-        if abort.is_set():
-            return state
-    if audio_encoder is not None:
-        for packet_out in audio_encoder.encode(None):
-            for put in puts:
-                put(packet_out)
-    if state.thumbnail is None:
-        state.thumbnail = last
-    return state
+                        put(frame)
+                    self.video_frames += 1
+                    last = frame
+                    if self.thumbnail is None and seconds >= thumbnail_at:
+                        self.thumbnail = frame
+                else:
+                    seconds += frame.samples / frame.sample_rate
+                    for encoded in self.audio_encoder.encode(frame):  # type: ignore[union-attr]
+                        for put in puts:
+                            put(encoded)
+                self.end = max(self.end, seconds)
+            progress.at(self.end)
+            if self.abort.is_set():
+                return
+        if self.audio_encoder is not None:
+            for encoded in self.audio_encoder.encode(None):
+                for put in puts:
+                    put(encoded)
+        self.thumbnail = self.thumbnail or last
 
+    def stop(self) -> None:
+        """Tell every worker the input has ended and wait for them to finish."""
+        for worker in self.workers:
+            worker.put(None)
+        for worker in self.workers:
+            worker.join()
 
-def _start_workers(
-    inp: av.container.InputContainer,
-    out_dir: str,
-    info: ProbeResult,
-    ladder: Sequence[int],
-    prefix: str,
-    abort: threading.Event,
-) -> tuple[list[_Worker], float, Fraction | None, av.CodecContext | None]:
-    video, audio = pick_streams(inp)
-    audio_encoder = audio_rate = None
-    if info.has_audio and audio is not None:
-        audio_encoder, audio_rate = _audio_encoder(audio)
-    plans: list[_Plan] = []
-    aspect = 0.0
-    rate = None
-    if info.has_video and video is not None:
-        aspect, rate, sar = _source_geometry(video, info)
-        for height in plan_ladder(info.height, ladder):
-            plans.append(
-                _Plan(
-                    height,
-                    even(height * aspect),
-                    f"{prefix}-{height}-fragmented.mp4",
-                    f"{prefix}-{height}.m3u8",
-                    sar,
-                )
+    def check(self) -> None:
+        """Raise if a worker failed or the source ended early."""
+        failed = next((w.error for w in self.workers if w.error is not None), None)
+        if isinstance(failed, av.error.FFmpegError):
+            log.warning("encoding failed: %s", failed)
+            raise MediaError("This video could not be converted.") from failed
+        if failed is not None:
+            raise failed
+        duration = self.info.duration
+        if duration - self.end > max(1.0, 0.05 * duration):
+            raise MediaError(
+                f"The file stops at {self.end:.1f} s although it should last "
+                f"{duration:.1f} s; it seems to be incomplete."
             )
-    else:
-        plans.append(_Plan(0, 0, f"{prefix}-0-fragmented.mp4", f"{prefix}-0.m3u8"))
-    workers = [
-        _Worker(plan, os.path.join(out_dir, plan.filename), rate, audio_rate, abort)
-        for plan in plans
-    ]
-    for worker in workers:
-        worker.start()
-    return workers, aspect, rate, audio_encoder
+        if self.video is not None and self.video_frames == 0:
+            raise MediaError("No picture could be decoded from this file.")
 
 
 def _transcode(
@@ -511,63 +518,39 @@ def _transcode(
     progress: _Progress,
     prefix: str,
 ) -> TranscodeResult:
-    abort = threading.Event()
     started = time.monotonic()
-    workers: list[_Worker] = []
-    try:
-        with av.open(source, metadata_errors="ignore") as inp:
-            workers, aspect, rate, audio_encoder = _start_workers(
-                inp, out_dir, info, ladder, prefix, abort
-            )
-            video, audio = pick_streams(inp)
-            try:
-                decoded = _decode(
-                    inp,
-                    video if info.has_video else None,
-                    audio if audio_encoder is not None else None,
-                    audio_encoder,
-                    workers,
-                    info,
-                    progress,
-                    abort,
-                )
-            except av.error.FFmpegError as err:
-                raise MediaError(
-                    "The file is damaged and could not be decoded to the end."
-                ) from err
-    except BaseException:
-        abort.set()
-        raise
-    finally:
-        for worker in workers:
-            worker.put(None)
-        for worker in workers:
-            worker.join()
-    failed = next((w.error for w in workers if w.error is not None), None)
-    if failed is not None:
-        raise failed
-    missing = info.duration - decoded.end
-    if missing > max(1.0, 0.05 * info.duration):
-        raise MediaError(
-            f"The file stops at {decoded.end:.1f} s although it should last "
-            f"{info.duration:.1f} s; it seems to be incomplete."
-        )
-    if info.has_video and decoded.video_frames == 0:
-        raise MediaError("No picture could be decoded from this file.")
+    with av.open(source, metadata_errors="ignore") as inp:
+        pipeline = _Pipeline(inp, info)
+        try:
+            pipeline.start(out_dir, ladder, prefix)
+            pipeline.decode(progress)
+        except av.error.FFmpegError as err:
+            pipeline.abort.set()
+            raise MediaError("The file is damaged and could not be decoded to the end.") from err
+        except BaseException:
+            pipeline.abort.set()
+            raise
+        finally:
+            pipeline.stop()
+    pipeline.check()
     log.info(
         "transcoded %s: %d renditions, %.1f s of media in %.1f s",
         source,
-        len(workers),
+        len(pipeline.workers),
         info.duration,
         time.monotonic() - started,
     )
-    result = _write_hls(out_dir, prefix, workers, rate, aspect, decoded.end or info.duration)
-    if decoded.thumbnail is not None:
-        thumbnail = "thumbnail.jpg"
-        preview = "preview.jpg"
-        _write_jpeg(decoded.thumbnail, aspect, THUMBNAIL_WIDTH, os.path.join(out_dir, thumbnail))
-        _write_jpeg(decoded.thumbnail, aspect, PREVIEW_WIDTH, os.path.join(out_dir, preview))
-        result = dataclasses.replace(result, thumbnail=thumbnail, preview=preview)
+    result = _write_hls(
+        out_dir, prefix, pipeline.workers, pipeline.rate, pipeline.aspect, info.duration
+    )
+    if pipeline.thumbnail is not None:
+        names = {"thumbnail": "thumbnail.jpg", "preview": "preview.jpg"}
+        for width, name in (
+            (THUMBNAIL_WIDTH, names["thumbnail"]),
+            (PREVIEW_WIDTH, names["preview"]),
+        ):
+            _write_jpeg(pipeline.thumbnail, pipeline.aspect, width, os.path.join(out_dir, name))
+        result = dataclasses.replace(result, **names)
     progress.done()
     return result
 
@@ -580,49 +563,33 @@ def _write_hls(
     aspect: float,
     duration: float,
 ) -> TranscodeResult:
-    renditions = []
-    hashes = {}
-    variants = []
-    for worker in workers:
-        plan = worker.plan
-        path = os.path.join(out_dir, plan.filename)
-        layout = hls.read_layout(path)
-        hls.write_variant_playlist(os.path.join(out_dir, plan.playlist), plan.filename, layout)
-        hashes[plan.filename] = hls.segment_hashes(path, layout)
-        kinds = {t.kind for t in layout.tracks}
-        rendition = Rendition(
-            height=plan.height,
-            width=plan.width,
-            fps=float(rate) if rate and plan.height else 0.0,
+    fps = float(rate) if rate else 0.0
+    media = [
+        hls.MediaFile(w.plan.filename, w.plan.playlist, w.plan.width, w.plan.height, fps)
+        for w in workers
+    ]
+    package = hls.write_package(out_dir, prefix, media)
+    renditions = [
+        Rendition(
+            height=item.height,
+            width=item.width,
+            fps=item.fps if item.height else 0.0,
             bandwidth=hls.peak_bandwidth(layout),
             codecs=layout.codecs,
-            filename=plan.filename,
-            playlist=plan.playlist,
+            filename=item.filename,
+            playlist=item.playlist,
             size=layout.size,
-            has_video="video" in kinds,
-            has_audio="audio" in kinds,
+            has_video=any(t.kind == "video" for t in layout.tracks),
+            has_audio=any(t.kind == "audio" for t in layout.tracks),
         )
-        renditions.append(rendition)
-        variants.append(
-            hls.Variant(
-                uri=plan.playlist,
-                bandwidth=rendition.bandwidth,
-                codecs=rendition.codecs,
-                width=rendition.width,
-                height=rendition.height,
-                fps=rendition.fps,
-            )
-        )
-    master = f"{prefix}-master.m3u8"
-    hls.write_master_playlist(os.path.join(out_dir, master), variants)
-    segments_sha256 = f"{prefix}-segments-sha256.json"
-    hls.write_segments_sha256(os.path.join(out_dir, segments_sha256), hashes)
+        for item, layout in zip(media, package.layouts, strict=True)
+    ]
     return TranscodeResult(
         duration=round(duration, 3),
         aspect_ratio=round(aspect, 4),
         renditions=renditions,
-        master=master,
-        segments_sha256=segments_sha256,
+        master=package.master,
+        segments_sha256=package.segments_sha256,
         thumbnail="",
         preview="",
     )
@@ -630,33 +597,18 @@ def _write_hls(
 
 def _write_jpeg(frame: av.VideoFrame, aspect: float, width: int, path: str) -> None:
     """Scale a decoded picture to ``width`` (never up) and save it as a JPEG with mjpeg."""
-    graph = av.filter.Graph()
     turned = bool(round(frame.rotation) % 180)
     width = even(min(width, frame.height if turned else frame.width))
-    height = even(width / aspect) if aspect else even(width * frame.height / frame.width)
-    src = graph.add(
-        "buffer",
-        video_size=f"{frame.width}x{frame.height}",
-        pix_fmt=frame.format.name,
-        time_base=str(frame.time_base),
-        pixel_aspect="1/1",
-    )
-    chain = [*_rotation_filters(frame.rotation)]
-    chain += [
+    height = even(width / aspect)
+    chain = [
         ("scale", f"w={width}:h={height}:flags={SCALER}:out_range=full"),
         ("format", "pix_fmts=yuvj420p"),
     ]
-    last = src
-    for name, args in chain:
-        node = graph.add(name, args) if args else graph.add(name)
-        last.link_to(node)
-        last = node
-    sink = graph.add("buffersink")
-    last.link_to(sink)
-    graph.configure()
+    _graph, src, sink = _filter_graph(frame, Fraction(1), chain)
     src.push(frame)
     src.push(None)
     picture = sink.pull()
+    picture.pict_type = 0
     encoder = av.CodecContext.create("mjpeg", "w")
     encoder.width = width
     encoder.height = height
@@ -664,7 +616,6 @@ def _write_jpeg(frame: av.VideoFrame, aspect: float, width: int, path: str) -> N
     encoder.time_base = Fraction(1, 25)
     encoder.qscale = True
     encoder.global_quality = 3 * 118  # qscale 3 (FF_QP2LAMBDA = 118): good, small
-    picture.pict_type = 0
     data = b"".join(bytes(p) for p in [*encoder.encode(picture), *encoder.encode(None)])
     with open(path, "wb") as handle:
         handle.write(data)

@@ -36,7 +36,7 @@ def test_uploaded_video_is_transcoded_and_published_with_hls(alice_api, anon, cl
     assert before["state"] == {"id": 2, "label": "To transcode"}
     assert before["streamingPlaylists"] == []
 
-    assert run_jobs() == 1
+    assert run_jobs() >= 1
 
     video = anon.get(f"/api/v1/videos/{ids['shortUUID']}").json()
     assert video["state"] == {"id": 1, "label": "Published"}

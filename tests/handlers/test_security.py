@@ -18,6 +18,7 @@ PUBLIC_WRITES = {
     ("RegisterHandler", "post"),
     ("TokenHandler", "post"),
     ("ViewHandler", "post"),
+    ("InboxHandler", "post"),  # authenticated by HTTP signatures, tested in test_inbox
     ("NotFoundAPIHandler", "post"),
     ("NotFoundAPIHandler", "put"),
     ("NotFoundAPIHandler", "delete"),

@@ -74,7 +74,7 @@ def test_a_killed_worker_job_runs_again_after_its_lease_and_publishes(settings, 
             proc.kill()
     video = Video.get_by_id(long_video.id)
     assert video.state == State.TRANSCODING and video.progress < 100
-    job = Job.get()
+    job = Job.get(Job.kind == "transcode")
     assert job.state == JobState.RUNNING and job.attempts == 1
     hls = settings.media_dir / "hls"
     assert any(p.name.startswith(".tmp-") for p in hls.iterdir())  # half-done, not published
@@ -83,10 +83,11 @@ def test_a_killed_worker_job_runs_again_after_its_lease_and_publishes(settings, 
     runner = Runner(settings.with_(ladder=(360, 240), job_lease_seconds=2), worker_id="second")
     assert runner.run_once() == 0
     time.sleep(2.1)
-    assert runner.run_once() == 1
+    assert runner.run_once() >= 1
     video = Video.get_by_id(long_video.id)
     assert video.state == State.PUBLISHED and video.duration == 12
-    assert Job.get().state == JobState.DONE and Job.get().attempts == 2
+    job = Job.get(Job.kind == "transcode")
+    assert job.state == JobState.DONE and job.attempts == 2
     assert [p.name for p in hls.iterdir()] == [str(video.uuid)]  # leftovers cleaned
     files = {f.resolution: f for f in video.files}
     assert sorted(files) == [240, 360]

@@ -1,0 +1,177 @@
+"""What this server tells the network: videos published, edited, made private, deleted;
+follows asked, accepted, undone.
+
+Activity ids are deterministic, so sending the same thing twice names the
+same activity. Videos go out as PeerTube sends them: Create{Video} by the
+account, Announce by the channel, to the followers of the account, the channel
+and the server; public videos are listed, unlisted ones federate unlisted,
+private ones never leave the server (a video made private is deleted remotely).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from app import jobs
+from app.federation import actors
+from app.federation.delivery import follower_inboxes, queue_activity
+from app.federation.objects import VIDEO_CONTEXT, activity, video_object
+from app.serialize import iso, video_url
+from app.settings import Settings
+from models.accounts import Account, Channel
+from models.federation import Actor, Follow
+from models.videos import Privacy, State, Video, VideoFile
+
+log = logging.getLogger(__name__)
+
+FEDERATE_JOB = "federate-video"
+
+
+def _audience(video: Video) -> tuple[Actor, Actor, list[Actor]]:
+    account = Account.get_by_id(video.channel.account_id)
+    account_actor = actors.account_actor(account)
+    channel_actor = actors.channel_actor(video.channel)
+    return account_actor, channel_actor, [account_actor, channel_actor, actors.server_actor()]
+
+
+def _video_doc(settings: Settings, video: Video) -> dict[str, Any]:
+    account_actor, channel_actor, _ = _audience(video)
+    files = list(video.files.order_by(VideoFile.resolution.desc()))
+    doc = video_object(
+        settings,
+        video,
+        files,
+        account_url=actors.actor_url(settings, account_actor),
+        channel_url=actors.actor_url(settings, channel_actor),
+    )
+    doc.pop("@context", None)
+    return doc
+
+
+def video_document(settings: Settings, video: Video) -> dict[str, Any]:
+    """The Video object served at the video's URL (with its @context)."""
+    doc = _video_doc(settings, video)
+    return {"@context": VIDEO_CONTEXT, **doc}
+
+
+def queue_video(video: Video, action: str) -> None:
+    """Queue federation of a local video: 'create', 'update' or 'delete' (done in a job)."""
+    if video.is_local:
+        jobs.enqueue(FEDERATE_JOB, {"video_id": video.id, "action": action})
+
+
+def announce_video(settings: Settings, video: Video, *, update: bool = False) -> None:
+    """Create (or Update) plus the channel's Announce, to every follower involved."""
+    if not video.is_local or video.state != State.PUBLISHED or video.privacy == Privacy.PRIVATE:
+        return
+    account_actor, channel_actor, audience = _audience(video)
+    inboxes = follower_inboxes(audience)
+    doc = _video_doc(settings, video)
+    url = video_url(settings, video)
+    if update:
+        body = activity(
+            "Update",
+            doc["attributedTo"][0]["id"],
+            doc,
+            activity_id=f"{url}/updates/{iso(video.updated_at)}",
+            to=doc["to"],
+            cc=doc["cc"],
+        )
+        queue_activity(account_actor, body, inboxes)
+        return
+    create = activity(
+        "Create",
+        doc["attributedTo"][0]["id"],
+        doc,
+        activity_id=f"{url}/activity",
+        to=doc["to"],
+        cc=doc["cc"],
+    )
+    queue_activity(account_actor, create, inboxes)
+    if video.privacy == Privacy.PUBLIC:
+        channel_url = actors.actor_url(settings, channel_actor)
+        announce = activity(
+            "Announce",
+            channel_url,
+            url,
+            activity_id=f"{url}/announces/{channel_actor.id}",
+            to=[actors.PUBLIC],
+            cc=[f"{channel_url}/followers"],
+        )
+        queue_activity(channel_actor, announce, inboxes)
+
+
+def delete_video(settings: Settings, video: Video) -> None:
+    """Tell followers the video is gone (also used when a video becomes private)."""
+    if not video.is_local:
+        return
+    account_actor, _, audience = _audience(video)
+    url = video_url(settings, video)
+    account_url = actors.actor_url(settings, account_actor)
+    body = activity(
+        "Delete",
+        account_url,
+        url,
+        activity_id=f"{url}/delete",
+        to=[actors.PUBLIC],
+        cc=[f"{account_url}/followers"],
+    )
+    queue_activity(account_actor, body, follower_inboxes(audience))
+
+
+def run_video_job(settings: Settings, payload: dict) -> None:
+    """The `federate-video` job."""
+    video = (
+        Video.select(Video, Channel).join(Channel).where(Video.id == payload["video_id"]).first()
+    )
+    if video is None:
+        return
+    action = payload["action"]
+    if action == "delete" or (action == "update" and video.privacy == Privacy.PRIVATE):
+        delete_video(settings, video)
+    elif action == "update":
+        announce_video(settings, video, update=True)
+    else:
+        announce_video(settings, video)
+
+
+def follow(settings: Settings, follower: Actor, target: Actor) -> Follow:
+    """Ask to follow a remote actor (pending until its Accept arrives)."""
+    row, _ = Follow.get_or_create(follower=follower, target=target)
+    follower_url = actors.actor_url(settings, follower)
+    follow_id = f"{follower_url}/follows/{row.id}"
+    if row.ap_id != follow_id:
+        Follow.update(ap_id=follow_id).where(Follow.id == row.id).execute()
+    body = activity("Follow", follower_url, target.ap_id, activity_id=follow_id, to=[target.ap_id])
+    queue_activity(follower, body, {target.inbox})
+    return row
+
+
+def unfollow(settings: Settings, row: Follow) -> None:
+    """Undo a follow of a remote actor, and forget it."""
+    follower, target = row.follower, row.target
+    follower_url = actors.actor_url(settings, follower)
+    follow_id = row.ap_id or f"{follower_url}/follows/{row.id}"
+    inner = activity("Follow", follower_url, target.ap_id, activity_id=follow_id)
+    inner.pop("@context", None)
+    body = activity("Undo", follower_url, inner, activity_id=f"{follow_id}/undo", to=[target.ap_id])
+    row.delete_instance()
+    queue_activity(follower, body, {target.inbox})
+
+
+def accept(settings: Settings, row: Follow, follow_activity: dict) -> None:
+    """Accept a remote actor's follow of a local actor; sent to the follower's own inbox."""
+    target_url = actors.actor_url(settings, row.target)
+    actors.ensure_keys(row.target)
+    inner = dict(follow_activity)
+    inner.pop("@context", None)
+    inner.pop("signature", None)
+    body = activity(
+        "Accept",
+        target_url,
+        inner,
+        activity_id=f"{target_url}/accepts/follows/{row.id}",
+        to=[row.follower.ap_id],
+    )
+    queue_activity(row.target, body, {row.follower.inbox})

@@ -1,0 +1,258 @@
+"""Remote actors, accounts, channels and videos: stored by their ActivityPub id.
+
+Everything here is idempotent: storing the same document twice changes
+nothing, and a newer document updates what was stored. Fetches happen in
+workers, never on a page's request path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid as uuidlib
+from typing import Any
+from urllib.parse import urlsplit
+
+from app.federation import fetch
+from app.federation.objects import RemoteVideo, first_id, host_of, parse_video
+from app.settings import Settings
+from models import db, utcnow
+from models.accounts import Account, Channel
+from models.federation import Actor, ActorType
+from models.videos import Privacy, State, Video, VideoFile
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER = dt.timedelta(days=2)
+ACTOR_TYPES = {t.value for t in ActorType}
+
+
+class RemoteError(ValueError):
+    """A remote document that cannot be used; the message says why."""
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _name_of(doc: dict) -> str:
+    return _str(doc.get("name")) or _str(doc.get("preferredUsername"))
+
+
+def upsert_actor(settings: Settings, doc: dict, *, profile: bool = True) -> Actor:
+    """Store or refresh a remote actor from its document; link its account or channel.
+
+    profile=False stores only the actor (keys, inboxes): what an inbox needs on
+    the request path, with no further fetch.
+    """
+    ap_id = first_id(doc)
+    if not ap_id or doc.get("type") not in ACTOR_TYPES:
+        raise RemoteError("not an actor document")
+    host = host_of(ap_id)
+    if host == settings.host:
+        raise RemoteError("that actor is local")
+    username = _str(doc.get("preferredUsername")) or ap_id.rstrip("/").rsplit("/", 1)[-1]
+    key = doc.get("publicKey") or {}
+    if isinstance(key, list):
+        key = key[0] if key else {}
+    endpoints = doc.get("endpoints") or {}
+    fields = {
+        "type": doc["type"],
+        "name": username[:100],
+        "host": host,
+        "inbox": _str(doc.get("inbox")),
+        "shared_inbox": _str(endpoints.get("sharedInbox")) if isinstance(endpoints, dict) else "",
+        "outbox": _str(doc.get("outbox")),
+        "followers_url": _str(doc.get("followers")),
+        "following_url": _str(doc.get("following")),
+        "url": first_id(doc.get("url")) or ap_id,
+        "public_key": _str(key.get("publicKeyPem")) if isinstance(key, dict) else "",
+        "fetched_at": utcnow(),
+        "updated_at": utcnow(),
+    }
+    if not fields["inbox"]:
+        raise RemoteError("the actor has no inbox")
+    with db.atomic():
+        actor = Actor.get_or_none(Actor.ap_id == ap_id)
+        if actor is None:
+            actor = Actor.create(ap_id=ap_id, **fields)
+        else:
+            Actor.update(**fields).where(Actor.id == actor.id).execute()
+            actor = Actor.get_by_id(actor.id)
+        if not profile:
+            return actor
+        if actor.type == ActorType.GROUP:
+            _upsert_channel(settings, actor, doc)
+        else:
+            _upsert_account(actor, doc)
+    return actor
+
+
+def _unique_name(model, name: str, host: str, actor: Actor) -> str:
+    """Handles are unique per host; two remote actors with one name get a suffix."""
+    existing = model.get_or_none((model.name == name) & (model.host == host))
+    if existing is None or existing.actor_id == actor.id:
+        return name
+    return f"{name}-{actor.id}"
+
+
+def _upsert_account(actor: Actor, doc: dict) -> Account:
+    account = Account.get_or_none(Account.actor == actor)
+    values = {
+        "display_name": (_name_of(doc) or actor.name)[:120],
+        "description": _str(doc.get("summary"))[:5000],
+        "updated_at": utcnow(),
+    }
+    if account is None:
+        name = _unique_name(Account, actor.name[:50], actor.host, actor)
+        return Account.create(name=name, host=actor.host, actor=actor, **values)
+    Account.update(**values).where(Account.id == account.id).execute()
+    return account
+
+
+def _upsert_channel(settings: Settings, actor: Actor, doc: dict) -> Channel:
+    owner_id = None
+    for ref in doc.get("attributedTo") or []:
+        if isinstance(ref, dict) and ref.get("type") == "Person" or isinstance(ref, str):
+            owner_id = first_id(ref)
+            break
+    owner = None
+    if owner_id:
+        owner_actor = Actor.get_or_none(Actor.ap_id == owner_id)
+        if owner_actor is None:
+            try:
+                owner_actor = upsert_actor(settings, fetch.fetch_json(settings, owner_id))
+            except (fetch.FetchError, RemoteError) as err:
+                log.info("owner %s of %s not fetched: %s", owner_id, actor.ap_id, err)
+        if owner_actor is not None:
+            owner = Account.get_or_none(Account.actor == owner_actor)
+    if owner is None:  # a group with no known owner stands for itself
+        owner = _upsert_account(actor, doc)
+    channel = Channel.get_or_none(Channel.actor == actor)
+    values = {
+        "display_name": (_name_of(doc) or actor.name)[:120],
+        "description": _str(doc.get("summary"))[:5000],
+        "support": _str(doc.get("support"))[:1000],
+        "updated_at": utcnow(),
+    }
+    if channel is None:
+        name = _unique_name(Channel, actor.name[:50], actor.host, actor)
+        return Channel.create(account=owner, name=name, host=actor.host, actor=actor, **values)
+    Channel.update(account=owner, **values).where(Channel.id == channel.id).execute()
+    return channel
+
+
+def get_actor(settings: Settings, url: str, *, refresh: bool = False) -> Actor:
+    """A remote actor by id, fetched when unknown, stale or asked to refresh."""
+    url = url.split("#", 1)[0]
+    actor = Actor.get_or_none(Actor.ap_id == url)
+    fresh = actor is not None and actor.fetched_at and utcnow() - actor.fetched_at < STALE_AFTER
+    if actor is not None and fresh and not refresh and _has_profile(actor):
+        return actor
+    try:
+        return upsert_actor(settings, fetch.fetch_json(settings, url))
+    except fetch.FetchError:
+        if actor is not None and not refresh:
+            return actor  # a server down for a while keeps its actors
+        raise
+
+
+def _has_profile(actor: Actor) -> bool:
+    if actor.type == ActorType.GROUP:
+        return Channel.select().where(Channel.actor == actor).exists()
+    return Account.select().where(Account.actor == actor).exists()
+
+
+def resolve_handle(settings: Settings, handle: str) -> Actor:
+    """`name@host` to a stored remote actor, through WebFinger."""
+    return get_actor(settings, fetch.webfinger(settings, handle))
+
+
+def upsert_video(settings: Settings, obj: dict, *, sender: Actor | None = None) -> Video | None:
+    """Store or update a remote video from its Video object. None if it is not ours to keep."""
+    remote = parse_video(obj)
+    if host_of(remote.ap_id) == settings.host:
+        return Video.get_or_none(Video.uuid == uuidlib.UUID(remote.uuid)) if remote.uuid else None
+    if sender is not None and sender.host != host_of(remote.ap_id):
+        raise RemoteError("the video's host differs from its sender's")
+    if not remote.attributed_channel:
+        raise RemoteError("the video names no channel")
+    channel_actor = get_actor(settings, remote.attributed_channel)
+    channel = Channel.get_or_none(Channel.actor == channel_actor)
+    if channel is None:
+        raise RemoteError("the video's channel is not a Group")
+    return _store_video(remote, channel)
+
+
+def _store_video(remote: RemoteVideo, channel: Channel) -> Video:
+    privacy = Privacy.PUBLIC if remote.is_listed else Privacy.UNLISTED
+    values = {
+        "channel": channel,
+        "name": remote.name[:120],
+        "description": remote.description[:10000],
+        "support": remote.support[:1000],
+        "tags": remote.tags[:5],
+        "category": remote.category,
+        "licence": remote.licence,
+        "language": (remote.language or None) and remote.language[:10],
+        "privacy": privacy,
+        "nsfw": remote.nsfw,
+        "comments_enabled": remote.comments_enabled,
+        "download_enabled": remote.download_enabled,
+        "state": State.PUBLISHED if remote.master_playlist_url else State.TRANSCODING,
+        "duration": remote.duration,
+        "aspect_ratio": remote.aspect_ratio,
+        "views": remote.views,
+        "hls_master": remote.master_playlist_url or "",
+        "hls_sha256": remote.segments_sha256_url or "",
+        "thumbnail": remote.thumbnail_url or "",
+        "preview": remote.preview_url or "",
+        "published_at": remote.published or utcnow(),
+        "updated_at": remote.updated or utcnow(),
+    }
+    with db.atomic():
+        video = Video.get_or_none(Video.ap_id == remote.ap_id)
+        if video is None:
+            video_uuid = uuidlib.UUID(remote.uuid) if remote.uuid else uuidlib.uuid4()
+            if Video.select().where(Video.uuid == video_uuid).exists():
+                video_uuid = uuidlib.uuid4()  # a remote uuid must not shadow another video
+            video = Video.create(uuid=video_uuid, ap_id=remote.ap_id, **values)
+        elif remote.updated and video.updated_at and remote.updated < video.updated_at:
+            return video  # an older copy arrived late
+        else:
+            Video.update(**values).where(Video.id == video.id).execute()
+            video = Video.get_by_id(video.id)
+        VideoFile.delete().where(VideoFile.video == video).execute()
+        for f in remote.files:
+            VideoFile.create(
+                video=video,
+                resolution=f.height,
+                width=f.width,
+                height=f.height,
+                fps=f.fps,
+                size=f.size,
+                filename=f.url,
+                playlist=f.playlist_url or "",
+            )
+    return video
+
+
+def delete_remote(settings: Settings, object_id: str, sender: Actor) -> bool:
+    """Delete a remote video or actor named by a Delete from its own server."""
+    if host_of(object_id) != sender.host:
+        raise RemoteError("a server may only delete its own objects")
+    video = Video.get_or_none(Video.ap_id == object_id)
+    if video is not None:
+        video.delete_instance(recursive=True)
+        return True
+    actor = Actor.get_or_none(Actor.ap_id == object_id)
+    if actor is not None:
+        Account.delete().where(Account.actor == actor).execute()
+        Channel.delete().where(Channel.actor == actor).execute()
+        actor.delete_instance(recursive=True)
+        return True
+    return False
+
+
+def same_host(a: str, b: str) -> bool:
+    return urlsplit(a).netloc.lower() == urlsplit(b).netloc.lower()

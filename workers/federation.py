@@ -1,0 +1,23 @@
+"""Federation jobs: apply received activities, deliver sent ones, federate videos, follow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.federation import delivery, follows, inbox, publish
+from app.settings import Settings
+
+
+def _plain(func: Callable[[Settings, dict], None]) -> Callable[[Settings, dict, Callable], None]:
+    def run(settings: Settings, payload: dict, _heartbeat: Callable[[], None]) -> None:
+        func(settings, payload)
+
+    return run
+
+
+KINDS = {
+    inbox.INBOX_JOB: _plain(inbox.run_job),
+    delivery.DELIVER_JOB: _plain(delivery.run_job),
+    publish.FEDERATE_JOB: _plain(publish.run_video_job),
+    follows.FOLLOW_JOB: _plain(follows.run_job),
+}
