@@ -12,7 +12,7 @@ from typing import Any
 from app.constants import CATEGORIES, LANGUAGES, LICENCES, PRIVACIES
 from app.markdown import truncate
 from app.settings import Settings
-from app.videos import short_uuid, used_quota
+from app.videos import media_url, short_uuid, used_quota
 from models.accounts import Account, Channel, User
 from models.videos import State, Video, VideoFile
 
@@ -92,11 +92,11 @@ def _labelled(value: Any, table: dict) -> dict[str, Any]:
 
 
 def media_base(settings: Settings, video: Video) -> str:
+    """Folder URL of a local video's HLS files."""
     return f"{settings.base_url}/static/streaming-playlists/hls/{video.uuid}"
 
 
 def file_json(settings: Settings, video: Video, f: VideoFile) -> dict[str, Any]:
-    base = media_base(settings, video)
     label = f"{f.resolution}p" if f.resolution else "Audio"
     return {
         "id": f.id,
@@ -105,10 +105,10 @@ def file_json(settings: Settings, video: Video, f: VideoFile) -> dict[str, Any]:
         "height": f.height,
         "size": f.size,
         "fps": round(f.fps) if f.fps else -1,
-        "fileUrl": f"{base}/{f.filename}",
+        "fileUrl": media_url(settings, video, f.filename),
         "fileDownloadUrl": f"{settings.base_url}/download/streaming-playlists/hls/videos/"
         f"{video.uuid}-{f.resolution}-fragmented.mp4",
-        "playlistUrl": f"{base}/{f.playlist}",
+        "playlistUrl": media_url(settings, video, f.playlist) if f.playlist else None,
         "metadataUrl": f"{settings.base_url}/api/v1/videos/{video.uuid}/metadata/{f.id}",
         "hasAudio": f.has_audio,
         "hasVideo": f.has_video,
@@ -167,8 +167,8 @@ def video_json(
             {
                 "id": video.id,
                 "type": 1,
-                "playlistUrl": f"{media_base(settings, video)}/{video.hls_master}",
-                "segmentsSha256Url": f"{media_base(settings, video)}/{video.hls_sha256}",
+                "playlistUrl": media_url(settings, video, video.hls_master),
+                "segmentsSha256Url": media_url(settings, video, video.hls_sha256),
                 "redundancies": [],
                 "files": [file_json(settings, video, f) for f in files],
             }

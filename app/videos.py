@@ -232,6 +232,23 @@ def update_video(video: Video, fields: dict) -> Video:
     return video
 
 
+def media_url(settings: Settings, video: Video, name: str) -> str:
+    """Absolute URL of one of the video's HLS files; remote videos keep their origin's URLs."""
+    if not video.is_local:
+        return name
+    return f"{settings.base_url}/static/streaming-playlists/hls/{video.uuid}/{name}"
+
+
+def image_url(settings: Settings, video: Video, kind: str) -> str | None:
+    """Thumbnail or preview URL: our own for local videos, the origin's for remote ones."""
+    stored = video.thumbnail if kind == "thumbnails" else video.preview
+    if not stored:
+        return None
+    if not video.is_local:
+        return stored
+    return f"{settings.base_url}/lazy-static/{kind}/{video.uuid}.jpg"
+
+
 def hls_dir(settings: Settings, video: Video) -> Path:
     return settings.media_dir / "hls" / str(video.uuid)
 

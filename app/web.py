@@ -15,6 +15,7 @@ from app.settings import Settings
 from handlers import accounts, activitypub, admin, channels, media, videos, wellknown
 from handlers.api import channels as api_channels
 from handlers.api import config as api_config
+from handlers.api import server as api_server
 from handlers.api import uploads as api_uploads
 from handlers.api import users as api_users
 from handlers.api import videos as api_videos
@@ -49,6 +50,7 @@ def routes() -> list[tuple]:
         *api_uploads.ROUTES,
         *api_videos.ROUTES,
         *api_channels.ROUTES,
+        *api_server.ROUTES,
         (r"/api/.*", NotFoundAPIHandler),
         *wellknown.ROUTES,
         *activitypub.ROUTES,

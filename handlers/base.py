@@ -14,7 +14,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import tornado.web
 from mako.lookup import TemplateLookup
@@ -186,15 +186,28 @@ def wants_activity_json(accept: str) -> bool:
 class PageHandler(BaseHandler):
     """HTML pages; errors render the error page; anonymous writes go to sign-in."""
 
+    connect_sources: tuple[str, ...] = ()
+
     def set_default_headers(self) -> None:
         super().set_default_headers()
+        self._set_csp()
+        self.set_header("X-Frame-Options", "SAMEORIGIN")
+
+    def _set_csp(self) -> None:
+        connect = " ".join(("'self'", *self.connect_sources))
         self.set_header(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-            "script-src 'self'; worker-src 'self' blob:; style-src 'self'; connect-src 'self'; "
+            f"script-src 'self'; worker-src 'self' blob:; style-src 'self'; connect-src {connect}; "
             "frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
         )
-        self.set_header("X-Frame-Options", "SAMEORIGIN")
+
+    def allow_connect(self, url: str) -> None:
+        """Let the page's scripts fetch from `url`'s origin (remote videos' HLS files)."""
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            self.connect_sources = (*self.connect_sources, f"{parts.scheme}://{parts.netloc}")
+            self._set_csp()
 
     def is_htmx(self) -> bool:
         return self.request.headers.get("HX-Request") == "true"

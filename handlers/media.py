@@ -13,6 +13,7 @@ from pathlib import Path
 import tornado.web
 
 from app import videos
+from app.federation.fetch import FetchError, fetch_image_async
 from handlers.base import BaseHandler, public
 from models.videos import Privacy, Video, VideoFile
 
@@ -72,7 +73,24 @@ class ImageHandler(MediaHandler):
         name = video.thumbnail if kind == "thumbnails" else video.preview
         if not name:
             raise tornado.web.HTTPError(404)
+        if not video.is_local:
+            name = await self._cached_remote(video, kind, name)
         await super(MediaHandler, self).get(f"{uuid}/{name}")
+
+    async def _cached_remote(self, video: Video, kind: str, url: str) -> str:
+        """Remote images are fetched once and kept beside local media (PeerTube's lazy-static)."""
+        name = f"remote-{kind}.jpg"
+        folder = self.shoal.media_dir / "hls" / str(video.uuid)
+        if not (folder / name).exists():
+            try:
+                data = await fetch_image_async(self.shoal, url)
+            except FetchError:
+                raise tornado.web.HTTPError(404) from None
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{name}.part"
+            tmp.write_bytes(data)
+            tmp.replace(folder / name)
+        return name
 
     @public
     async def head(self, kind: str, uuid: str) -> None:  # type: ignore[override]

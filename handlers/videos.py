@@ -58,10 +58,14 @@ class WatchHandler(PageHandler):
                 raise Problem(404, "Video not found")
             self.send_activity(publish.video_document(self.shoal, video))
             return
+        master_url = videos.media_url(self.shoal, video, video.hls_master)
+        if not video.is_local:  # hls.js fetches from the origin server
+            self.allow_connect(master_url)
         self.render_page(
             "watch.mako",
             video=video,
             files=files,
+            master_url=master_url,
             can_manage=videos.can_manage(video, self.user),
         )
 

@@ -80,10 +80,10 @@ class Video(BaseModel):
     original_filename = peewee.CharField(max_length=255, default="")
     original_size = peewee.BigIntegerField(default=0)
     # HLS output: media/hls/<uuid>/<hls_master>
-    hls_master = peewee.CharField(max_length=100, default="")
-    hls_sha256 = peewee.CharField(max_length=100, default="")
-    thumbnail = peewee.CharField(max_length=100, default="")
-    preview = peewee.CharField(max_length=100, default="")
+    hls_master = peewee.CharField(max_length=2000, default="")
+    hls_sha256 = peewee.CharField(max_length=2000, default="")
+    thumbnail = peewee.CharField(max_length=2000, default="")
+    preview = peewee.CharField(max_length=2000, default="")
     ap_id = peewee.CharField(max_length=2000, null=True, unique=True)
     created_at = peewee.DateTimeField(default=utcnow, index=True)
     updated_at = peewee.DateTimeField(default=utcnow)
@@ -117,8 +117,8 @@ class VideoFile(BaseModel):
     size = peewee.BigIntegerField(default=0)
     bandwidth = peewee.IntegerField(default=0)
     codecs = peewee.CharField(max_length=100, default="")
-    filename = peewee.CharField(max_length=200)
-    playlist = peewee.CharField(max_length=200)
+    filename = peewee.CharField(max_length=2000)  # a URL for remote videos
+    playlist = peewee.CharField(max_length=2000)
     has_audio = peewee.BooleanField(default=True)
     has_video = peewee.BooleanField(default=True)
 

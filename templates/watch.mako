@@ -30,7 +30,7 @@ from app.constants import CATEGORIES, LICENCES, LANGUAGES
 % if video.state == 'published' and video.hls_master:
   <div class="player">
     <video id="player" controls playsinline preload="metadata"
-      data-master="/static/streaming-playlists/hls/${video.uuid}/${video.hls_master}"
+      data-master="${master_url}"
       % if video.preview:
       poster="/lazy-static/previews/${video.uuid}.jpg"
       % endif

@@ -21,9 +21,9 @@ import tornado.ioloop
 import tornado.netutil
 
 from app import auth
-from app.db import connect, migrate
+from app.db import connect, make_database, migrate
 from app.settings import Settings
-from models import all_models, db
+from models import all_models, bind_context, db, use
 from models.accounts import Role, User
 from tests.clips import make_clip
 
@@ -31,15 +31,16 @@ PG_URL = os.environ.get("SHOAL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:
 _pg_state: dict[str, object] = {}
 
 
-def _postgres_url() -> str:
+def _postgres_url(suffix: str = "") -> str:
     """Create (once per run) a throwaway database; drop it at exit."""
-    if "url" in _pg_state:
-        return _pg_state["url"]  # type: ignore[return-value]
+    key = f"url{suffix}"
+    if key in _pg_state:
+        return _pg_state[key]  # type: ignore[return-value]
     if "error" in _pg_state:
         pytest.skip(f"PostgreSQL not reachable ({_pg_state['error']}); skipped PostgreSQL")
     import psycopg2
 
-    name = f"shoal_test_{os.getpid()}"
+    name = f"shoal_test_{os.getpid()}{suffix}"
     try:
         conn = psycopg2.connect(PG_URL + "postgres", connect_timeout=3)
     except psycopg2.OperationalError as err:
@@ -50,46 +51,61 @@ def _postgres_url() -> str:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
         cur.execute(f'CREATE DATABASE "{name}"')
     conn.close()
-    _pg_state["url"] = PG_URL + name
-    _pg_state["name"] = name
-    return _pg_state["url"]  # type: ignore[return-value]
+    _pg_state[key] = PG_URL + name
+    _pg_state.setdefault("names", []).append(name)  # type: ignore[union-attr]
+    return _pg_state[key]  # type: ignore[return-value]
+
+
+def _fresh_postgres(suffix: str = "") -> tuple[str, peewee.Database]:
+    """A migrated, emptied PostgreSQL database (made once, truncated for each test)."""
+    url = _postgres_url(suffix)
+    migrated = _pg_state.get(f"db{suffix}")
+    if migrated is None:
+        migrated = make_database(url)
+        with use(migrated):
+            migrate()
+        _pg_state[f"db{suffix}"] = migrated
+    tables = ", ".join(f'"{m._meta.table_name}"' for m in all_models())
+    with use(migrated):  # type: ignore[arg-type]
+        db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    return url, migrated  # type: ignore[return-value]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if "name" not in _pg_state:
+    if "names" not in _pg_state:
         return
     import psycopg2
 
-    if not db.is_closed():
-        db.close()
-    if isinstance(db.obj, peewee.PostgresqlDatabase) and hasattr(db.obj, "close_all"):
-        db.obj.close_all()
+    for key, value in list(_pg_state.items()):
+        if key.startswith("db") and hasattr(value, "close_all"):
+            value.close_all()
     conn = psycopg2.connect(PG_URL + "postgres", connect_timeout=3)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{_pg_state["name"]}" WITH (FORCE)')
+        for name in _pg_state["names"]:  # type: ignore[union-attr]
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     conn.close()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database; yields its DATABASE_URL."""
+    """A migrated, empty database bound for the test; yields its DATABASE_URL."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'shoal.db'}"
         connect(url)
         migrate()
     else:
-        url = _postgres_url()
-        if _pg_state.get("migrated") is None:
-            connect(url)
-            migrate()
-            _pg_state["migrated"] = db.obj
-        db.initialize(_pg_state["migrated"])
-        tables = ", ".join(f'"{m._meta.table_name}"' for m in all_models())
-        db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        url, migrated = _fresh_postgres()
+        db.initialize(migrated)
     yield url
     if not db.is_closed():
         db.close()
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest, database: str) -> str:
+    """'sqlite' or 'postgres': the database kind of this test run."""
+    return "postgres" if database.startswith("postgres") else "sqlite"
 
 
 @pytest.fixture
@@ -109,8 +125,11 @@ def settings(tmp_path: Path, database: str) -> Settings:
 class LiveServer:
     """A real Shoal web process (Tornado) on a loopback port, in a thread."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+    def __init__(
+        self, settings: Settings, database: peewee.Database | None = None, port: int = 0
+    ) -> None:
+        self.database = database or make_database(settings.database_url)
+        self.sockets = tornado.netutil.bind_sockets(port, "127.0.0.1")
         port = self.sockets[0].getsockname()[1]
         self.settings = settings.with_(host=f"127.0.0.1:{port}", port=port)
         self.url = f"http://127.0.0.1:{port}"
@@ -122,6 +141,7 @@ class LiveServer:
     def _run(self) -> None:
         from app.web import make_app
 
+        bind_context(self.database)  # this server's own database, in its thread
         asyncio.set_event_loop(asyncio.new_event_loop())
         self.loop = tornado.ioloop.IOLoop.current()
         server = tornado.httpserver.HTTPServer(make_app(self.settings), max_buffer_size=64 << 20)
@@ -138,6 +158,17 @@ class LiveServer:
 
     def client(self, **kwargs: object) -> Client:
         return Client(self.url, **kwargs)
+
+    def use(self):
+        """Bind this server's database in the calling context (`with server.use(): ...`)."""
+        return use(self.database)
+
+    def run_jobs(self, limit: int = 100) -> int:
+        """Run this server's due jobs, as its worker would; errors propagate."""
+        from workers.runner import Runner
+
+        with self.use():
+            return Runner(self.settings, worker_id=f"worker-{self.settings.port}").run_once(limit)
 
 
 class Client(httpx.Client):

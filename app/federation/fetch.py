@@ -165,6 +165,24 @@ async def fetch_json_async(settings: Settings, url: str, *, accept: str = AP_ACC
     return _json(response.body, url)
 
 
+async def fetch_image_async(settings: Settings, url: str, limit: int = 2 * 1024 * 1024) -> bytes:
+    """GET a remote image (thumbnails of remote videos), refusing non-images and big files."""
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, check_url, settings, url)
+    request = HTTPRequest(
+        url, headers={"User-Agent": USER_AGENT}, request_timeout=TIMEOUT, max_redirects=2
+    )
+    try:
+        response = await AsyncHTTPClient().fetch(request)
+    except Exception as err:  # noqa: BLE001
+        raise _error(err, url) from None
+    if not response.headers.get("Content-Type", "").startswith("image/"):
+        raise FetchError(f"{url} is not an image")
+    if len(response.body) > limit:
+        raise FetchError(f"{url} is too large")
+    return response.body
+
+
 def webfinger(settings: Settings, handle: str) -> str:
     """The ActivityPub id of `name@host` through WebFinger."""
     name, _, host = handle.lstrip("@").partition("@")

@@ -113,7 +113,9 @@ def delete_video(settings: Settings, video: Video) -> None:
         "Delete",
         account_url,
         url,
-        activity_id=f"{url}/delete",
+        # The id names this deletion: a video made private, public again, then
+        # deleted is deleted twice, and both must count.
+        activity_id=f"{url}/delete/{iso(video.updated_at)}",
         to=[actors.PUBLIC],
         cc=[f"{account_url}/followers"],
     )

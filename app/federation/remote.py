@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 import uuid as uuidlib
 from typing import Any
 from urllib.parse import urlsplit
@@ -244,6 +245,7 @@ def delete_remote(settings: Settings, object_id: str, sender: Actor) -> bool:
     video = Video.get_or_none(Video.ap_id == object_id)
     if video is not None:
         video.delete_instance(recursive=True)
+        shutil.rmtree(settings.media_dir / "hls" / str(video.uuid), ignore_errors=True)
         return True
     actor = Actor.get_or_none(Actor.ap_id == object_id)
     if actor is not None:

@@ -106,7 +106,7 @@ def _first_frames(
                 continue
             try:
                 frames = packet.decode()
-            except av.error.InvalidDataError:
+            except (av.error.InvalidDataError, ValueError):
                 frames = []  # a stream may start with undecodable packets
             if frames:
                 got[packet.stream.index] = frames[0]

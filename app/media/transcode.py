@@ -358,10 +358,8 @@ def transcode(
         return _transcode(source, out_dir, info, ladder, _Progress(progress, info.duration), prefix)
     except BaseException:
         for name in set(os.listdir(out_dir)) - before:
-            try:
+            with contextlib.suppress(OSError):
                 os.remove(os.path.join(out_dir, name))
-            except OSError:
-                log.warning("could not remove %s after a failed transcode", name)
         raise
 
 
@@ -369,15 +367,15 @@ def _source_geometry(
     video: av.video.stream.VideoStream, info: ProbeResult
 ) -> tuple[float, Fraction, Fraction]:
     """Display aspect ratio (after rotation and pixel aspect), output frame rate, and SAR."""
-    sar = video.sample_aspect_ratio or video.codec_context.sample_aspect_ratio or Fraction(1)
-    sar = Fraction(sar)
+    sar = Fraction(video.sample_aspect_ratio or 1)
     aspect = info.width / info.height
-    if sar and sar != 1:
-        # probe() reports display-oriented sides; a portrait turn swaps which side SAR stretches.
-        coded_landscape = (video.codec_context.width >= video.codec_context.height) == (
-            info.width >= info.height
+    if sar != 1:
+        # probe() reports display-oriented sides; a quarter turn swaps the side SAR stretches.
+        turned = (video.codec_context.width, video.codec_context.height) != (
+            info.width,
+            info.height,
         )
-        aspect = aspect * float(sar) if coded_landscape else aspect / float(sar)
+        aspect = aspect / float(sar) if turned else aspect * float(sar)
     rate = frame_rate(video) or Fraction(25)
     rate = min(rate, Fraction(MAX_FPS)).limit_denominator(1001)
     return aspect, rate, sar

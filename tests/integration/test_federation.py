@@ -1,0 +1,177 @@
+"""Two and three Shoal servers in one process, talking signed HTTP to each other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app import auth
+from app.db import make_database, migrate
+from models import use
+from models.accounts import Role
+from models.federation import Delivery, Follow, FollowState
+from models.videos import Video
+from tests.conftest import PASSWORD, LiveServer, _fresh_postgres
+from tests.handlers.test_api_videos import upload
+
+
+@pytest.fixture
+def instances(backend: str, settings, tmp_path: Path):
+    """Make Shoal servers, each with its own database, data folder and port."""
+    made: list[LiveServer] = []
+
+    def make(name: str) -> LiveServer:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / name}.db"
+            database = make_database(url)
+            with use(database):
+                migrate()
+        else:
+            url, database = _fresh_postgres(f"_{name}")
+        own = settings.with_(database_url=url, data_dir=tmp_path / name, allow_loopback=True)
+        server = LiveServer(own, database)
+        with server.use():
+            auth.create_user(server.settings, "root", PASSWORD, role=Role.ADMIN)
+        made.append(server)
+        return server
+
+    yield make
+    for server in made:
+        server.stop()
+
+
+def admin(server: LiveServer):
+    client = server.client()
+    client.token("root", PASSWORD)
+    return client
+
+
+def settle(*servers: LiveServer, rounds: int = 6) -> None:
+    """Run every server's jobs until nothing is left to do (deliveries cross over)."""
+    for _ in range(rounds):
+        if sum(s.run_jobs() for s in servers) == 0:
+            return
+
+
+def follow_server(follower: LiveServer, target: LiveServer) -> None:
+    response = admin(follower).post(
+        "/api/v1/server/following", json={"hosts": [target.settings.host]}
+    )
+    assert response.status_code == 204, response.text
+    settle(follower, target)
+
+
+def test_a_followed_servers_videos_appear_edit_and_disappear(instances, clip):
+    origin, mirror = instances("origin"), instances("mirror")
+    follow_server(mirror, origin)
+    following = admin(mirror).get("/api/v1/server/following").json()
+    assert following["total"] == 1
+    assert following["data"][0]["state"] == "accepted"
+    assert following["data"][0]["following"]["host"] == origin.settings.host
+    followers = origin.client().get("/api/v1/server/followers").json()
+    assert followers["data"][0]["follower"]["host"] == mirror.settings.host
+
+    with origin.use():
+        auth.create_user(origin.settings, "alice", PASSWORD)
+    alice = origin.client()
+    alice.token("alice", PASSWORD)
+    ids = upload(alice, clip, name="Federated cats")
+    settle(origin, mirror)
+
+    listed = mirror.client().get("/api/v1/videos").json()
+    assert listed["total"] == 1
+    remote = listed["data"][0]
+    assert remote["name"] == "Federated cats" and remote["isLocal"] is False
+    assert remote["uuid"] == ids["uuid"]
+    assert remote["account"]["host"] == origin.settings.host
+    assert remote["channel"]["name"] == "alice_channel"
+    details = mirror.client().get(f"/api/v1/videos/{ids['uuid']}").json()
+    master = details["streamingPlaylists"][0]["playlistUrl"]
+    assert master.startswith(origin.url)  # plays from its origin's HLS files
+    assert mirror.client().get(master).status_code == 200
+    assert mirror.client().get("/api/v1/videos", params={"isLocal": "true"}).json()["total"] == 0
+    page = mirror.client().get(f"/w/{ids['shortUUID']}")
+    assert page.status_code == 200 and master in page.text
+    assert origin.url in page.headers["Content-Security-Policy"]
+    thumb = mirror.client().get(details["thumbnailPath"])
+    assert thumb.status_code == 200 and thumb.headers["Content-Type"] == "image/jpeg"
+
+    assert (
+        alice.put(f"/api/v1/videos/{ids['uuid']}", json={"name": "Renamed cats"}).status_code == 204
+    )
+    settle(origin, mirror)
+    assert mirror.client().get(f"/api/v1/videos/{ids['uuid']}").json()["name"] == "Renamed cats"
+
+    assert alice.put(f"/api/v1/videos/{ids['uuid']}", json={"privacy": 3}).status_code == 204
+    settle(origin, mirror)
+    assert mirror.client().get(f"/api/v1/videos/{ids['uuid']}").status_code == 404
+
+    assert alice.put(f"/api/v1/videos/{ids['uuid']}", json={"privacy": 1}).status_code == 204
+    settle(origin, mirror)
+    assert mirror.client().get("/api/v1/videos").json()["total"] == 1
+
+    assert alice.delete(f"/api/v1/videos/{ids['uuid']}").status_code == 204
+    settle(origin, mirror)
+    assert mirror.client().get("/api/v1/videos").json()["total"] == 0
+
+
+def test_unlisted_videos_federate_unlisted_and_private_never_leave(instances, clip):
+    origin, mirror = instances("origin"), instances("mirror")
+    follow_server(mirror, origin)
+    with origin.use():
+        auth.create_user(origin.settings, "alice", PASSWORD)
+    alice = origin.client()
+    alice.token("alice", PASSWORD)
+    unlisted = upload(alice, clip, name="Unlisted one", privacy=2)
+    private = upload(alice, clip, name="Private one", privacy=3)
+    settle(origin, mirror)
+    assert mirror.client().get("/api/v1/videos").json()["total"] == 0
+    got = mirror.client().get(f"/api/v1/videos/{unlisted['uuid']}")
+    assert got.status_code == 200 and got.json()["privacy"]["id"] == 2
+    assert mirror.client().get(f"/api/v1/videos/{private['uuid']}").status_code == 404
+    with mirror.use():
+        assert Video.select().count() == 1
+
+
+def test_a_server_down_gets_its_backlog_when_it_returns(instances, clip):
+    from models import utcnow
+    from models.jobs import Job
+
+    origin, mirror = instances("origin"), instances("mirror")
+    follow_server(mirror, origin)
+    with origin.use():
+        auth.create_user(origin.settings, "alice", PASSWORD)
+    alice = origin.client()
+    alice.token("alice", PASSWORD)
+    mirror.stop()
+    ids = upload(alice, clip, name="While you were away")
+    origin.run_jobs()
+    with origin.use():
+        waiting = list(Delivery.select().where(Delivery.state != "sent"))
+        assert len(waiting) == 2  # Create and Announce, one copy each to the shared inbox
+        assert all(d.state == "pending" and d.attempts == 1 and d.last_error for d in waiting)
+        assert all(d.next_at > utcnow() for d in waiting)  # backing off
+        assert origin.run_jobs() == 0  # nothing due yet
+        # time passes: the retries come due
+        Delivery.update(next_at=utcnow()).execute()
+        Job.update(run_at=utcnow()).where(Job.state == "pending").execute()
+    back = LiveServer(mirror.settings, mirror.database, port=mirror.settings.port)
+    try:
+        settle(origin, back)
+        with origin.use():
+            assert {d.state for d in Delivery.select()} == {"sent"}
+        got = back.client().get(f"/api/v1/videos/{ids['uuid']}")
+        assert got.status_code == 200 and got.json()["name"] == "While you were away"
+    finally:
+        back.stop()
+
+
+def test_a_follow_of_the_same_server_twice_changes_nothing(instances):
+    origin, mirror = instances("origin"), instances("mirror")
+    follow_server(mirror, origin)
+    follow_server(mirror, origin)
+    with origin.use():
+        assert Follow.select().where(Follow.state == FollowState.ACCEPTED).count() == 1
+    with mirror.use():
+        assert Follow.select().count() == 1
