@@ -12,10 +12,22 @@ import tornado.web
 
 from app.ratelimit import RateLimiter
 from app.settings import Settings
-from handlers import accounts, activitypub, admin, channels, media, videos, wellknown
+from handlers import (
+    accounts,
+    activitypub,
+    admin,
+    channels,
+    media,
+    search,
+    subscriptions,
+    videos,
+    wellknown,
+)
 from handlers.api import channels as api_channels
 from handlers.api import config as api_config
+from handlers.api import search as api_search
 from handlers.api import server as api_server
+from handlers.api import subscriptions as api_subscriptions
 from handlers.api import uploads as api_uploads
 from handlers.api import users as api_users
 from handlers.api import videos as api_videos
@@ -46,17 +58,21 @@ class NotFoundPageHandler(PageHandler):
 def routes() -> list[tuple]:
     return [
         *api_config.ROUTES,
+        *api_subscriptions.ROUTES,
         *api_users.ROUTES,
         *api_uploads.ROUTES,
         *api_videos.ROUTES,
         *api_channels.ROUTES,
         *api_server.ROUTES,
+        *api_search.ROUTES,
         (r"/api/.*", NotFoundAPIHandler),
         *wellknown.ROUTES,
         *activitypub.ROUTES,
         *media.ROUTES,
         *accounts.ROUTES,
         *admin.ROUTES,
+        *search.ROUTES,
+        *subscriptions.ROUTES,
         *channels.ROUTES,
         *videos.ROUTES,
         (r".*", NotFoundPageHandler),

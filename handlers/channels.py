@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import channels, videos
+from app import channels, subscriptions, videos
 from app.federation import actors
 from handlers.base import PageHandler, Problem, public
 from handlers.videos import render_list
@@ -25,7 +25,13 @@ class ChannelPageHandler(PageHandler):
         query = videos.listed_query(
             channel=channel, account=channel.account if owner else None, viewer=self.user
         )
-        render_list(self, "channel.mako", query, f"/c/{channel.name}", channel=channel)
+        handle = channel.name if channel.is_local else f"{channel.name}@{channel.host}"
+        subscribed = self.user is not None and subscriptions.is_subscribed(
+            self.shoal, self.user, handle
+        )
+        render_list(
+            self, "channel.mako", query, f"/c/{handle}", channel=channel, subscribed=subscribed
+        )
 
 
 ROUTES = [

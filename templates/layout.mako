@@ -14,9 +14,13 @@
 <body hx-headers='{"X-XSRFToken": "${xsrf}"}'>
 <header class="top">
   <a class="brand" href="/">${settings.instance_name}</a>
+  <form method="get" action="/search" class="top-search" role="search">
+    <input name="q" placeholder="Search, or name@server" aria-label="Search">
+  </form>
   <nav>
   % if user:
     <a href="/videos/upload" class="button primary">Upload</a>
+    <a href="/subscriptions">Subscriptions</a>
     <a href="/my-videos">My videos</a>
     <a href="/a/${user.username}">@${user.username}</a>
     <a href="/settings">Settings</a>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app import search
 from app.federation import delivery, follows, inbox, publish
 from app.settings import Settings
 
@@ -20,4 +21,5 @@ KINDS = {
     delivery.DELIVER_JOB: _plain(delivery.run_job),
     publish.FEDERATE_JOB: _plain(publish.run_video_job),
     follows.FOLLOW_JOB: _plain(follows.run_job),
+    search.LOOKUP_JOB: _plain(search.run_job),
 }

@@ -348,8 +348,9 @@ def transcode(
 
     ``out_dir`` must exist and be empty; every file is written directly in it.
     ``progress`` receives a percentage (0..100) at most about twice a second,
-    ending with 100. Raises :class:`MediaError` when the input is unusable;
-    on any failure the files written so far are removed again.
+    always from the calling thread, ending with 100. Raises :class:`MediaError`
+    when the input is unusable; on any failure the files written so far are
+    removed again.
     """
     info = probe(source)
     prefix = prefix or str(uuid.uuid4())

@@ -175,3 +175,110 @@ def test_a_follow_of_the_same_server_twice_changes_nothing(instances):
         assert Follow.select().where(Follow.state == FollowState.ACCEPTED).count() == 1
     with mirror.use():
         assert Follow.select().count() == 1
+
+
+def make_user(server: LiveServer, name: str):
+    with server.use():
+        auth.create_user(server.settings, name, PASSWORD)
+    client = server.client()
+    client.token(name, PASSWORD)
+    return client
+
+
+def test_a_user_subscribes_to_a_remote_channel_and_gets_its_new_videos(instances, clip):
+    origin, home = instances("origin"), instances("home")
+    alice = make_user(origin, "alice")
+    carol = make_user(home, "carol")
+    handle = f"alice_channel@{origin.settings.host}"
+    assert carol.post("/api/v1/users/me/subscriptions", json={"uri": handle}).status_code == 204
+    settle(home, origin)
+    subs = carol.get("/api/v1/users/me/subscriptions").json()
+    assert subs["total"] == 1 and subs["data"][0]["host"] == origin.settings.host
+    assert subs["data"][0]["isLocal"] is False
+    assert carol.get("/api/v1/users/me/subscriptions/exist", params={"uris": handle}).json() == {
+        handle: True
+    }
+    followers = origin.client().get(
+        "/video-channels/alice_channel/followers", headers={"Accept": "application/activity+json"}
+    )
+    assert followers.json()["totalItems"] == 1
+
+    upload(alice, clip, name="For my subscribers")
+    settle(origin, home)
+    feed = carol.get("/api/v1/users/me/subscriptions/videos").json()
+    assert [v["name"] for v in feed["data"]] == ["For my subscribers"]
+    page = home.client()
+    page.login("carol", PASSWORD)
+    assert "For my subscribers" in page.get("/subscriptions").text
+
+    assert carol.delete(f"/api/v1/users/me/subscriptions/{handle}").status_code == 204
+    settle(home, origin)
+    again = origin.client().get(
+        "/video-channels/alice_channel/followers", headers={"Accept": "application/activity+json"}
+    )
+    assert again.json()["totalItems"] == 0
+
+
+def test_subscribe_button_swaps_with_htmx(server, alice, other_user):
+    bob = server.client()
+    bob.login("bob", PASSWORD)
+    page = bob.get("/c/alice_channel")
+    assert ">Subscribe</button>" in page.text
+    swapped = bob.post(
+        "/c/alice_channel/subscribe", data={"_xsrf": bob.xsrf()}, headers={"HX-Request": "true"}
+    )
+    assert swapped.status_code == 200 and ">Subscribed</button>" in swapped.text
+    assert "<html" not in swapped.text
+    plain = bob.form("/c/alice_channel/subscribe", {"action": "unsubscribe"})
+    assert plain.status_code == 303
+    assert ">Subscribe</button>" in bob.get("/c/alice_channel").text
+
+
+def test_search_finds_remote_channels_and_videos_by_handle_and_url(instances, clip):
+    origin, home = instances("origin"), instances("home")
+    alice = make_user(origin, "alice")
+    ids = upload(alice, clip, name="Findable cats")
+    origin.run_jobs()
+    carol = make_user(home, "carol")
+    # The API looks a handle up at once (off the IOLoop) for signed-in users.
+    found = carol.get(
+        "/api/v1/search/video-channels", params={"search": f"alice_channel@{origin.settings.host}"}
+    ).json()
+    assert found["total"] == 1 and found["data"][0]["name"] == "alice_channel"
+    url = f"{origin.url}/videos/watch/{ids['uuid']}"
+    videos = carol.get("/api/v1/search/videos", params={"search": url}).json()
+    assert videos["total"] == 1 and videos["data"][0]["name"] == "Findable cats"
+    local = home.client().get("/api/v1/search/videos", params={"search": "cats"}).json()
+    assert local["total"] == 1  # the fetched remote video is searchable now
+
+
+def test_search_page_looks_up_in_a_job_and_updates(instances, clip):
+    origin, home = instances("origin"), instances("home")
+    make_user(origin, "alice")
+    make_user(home, "carol")
+    browser = home.client()
+    browser.login("carol", PASSWORD)
+    handle = f"alice_channel@{origin.settings.host}"
+    page = browser.get("/search", params={"q": handle})
+    assert page.status_code == 200 and "Looking up" in page.text
+    poll = page.text.split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
+    assert "Looking up" in browser.get(poll, headers={"HX-Request": "true"}).text
+    home.run_jobs()
+    done = browser.get(poll, headers={"HX-Request": "true"})
+    assert "Looking up" not in done.text and "hx-trigger" not in done.text
+    assert f"@alice_channel@{origin.settings.host}" in done.text
+
+
+def test_three_servers_a_video_reaches_every_follower(instances, clip):
+    origin, second, third = instances("origin"), instances("second"), instances("third")
+    follow_server(second, origin)
+    follow_server(third, origin)
+    alice = make_user(origin, "alice")
+    ids = upload(alice, clip, name="Everywhere")
+    settle(origin, second, third)
+    for server in (second, third):
+        got = server.client().get(f"/api/v1/videos/{ids['uuid']}")
+        assert got.status_code == 200 and got.json()["name"] == "Everywhere"
+    with origin.use():
+        # one copy per server, through shared inboxes
+        assert Delivery.select().where(Delivery.state == "sent").count() >= 4
