@@ -92,6 +92,7 @@ class Settings:
     job_lease_seconds: int = 120
     login_attempts_per_minute: int = 10
     allow_loopback: bool = False
+    followers_manual_approval: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -165,6 +166,7 @@ class Settings:
             job_lease_seconds=_int(env, "SHOAL_JOB_LEASE", 120, minimum=1),
             login_attempts_per_minute=_int(env, "SHOAL_LOGIN_RATE", 10, minimum=1),
             allow_loopback=_bool(env, "SHOAL_ALLOW_LOOPBACK", False),
+            followers_manual_approval=_bool(env, "SHOAL_FOLLOWERS_MANUAL_APPROVAL", False),
         )
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from app import auth, videos
+from app.federation import actors, delivery, follows
 from handlers.base import PageHandler, Problem
 from models.accounts import User
+from models.federation import Follow
 
 
 class AdminMixin(PageHandler):
@@ -53,7 +57,47 @@ class UserRowHandler(AdminMixin):
             self.redirect_see_other("/admin/users")
 
 
+class FederationPageHandler(AdminMixin):
+    """Servers followed and following, pending approvals, and servers not receiving."""
+
+    def get(self) -> None:
+        self.render_page(
+            "admin_federation.mako",
+            following=follows.server_following(),
+            followers=follows.server_followers(),
+            undelivered=delivery.undelivered_servers(),
+            manual=self.shoal.followers_manual_approval,
+            error=None,
+        )
+
+    def post(self) -> None:
+        action = self.get_body_argument("action", "")
+        host = self.get_body_argument("host", "").strip()
+        if action == "follow":
+            if not re.fullmatch(r"[A-Za-z0-9.-]+(:\d{1,5})?", host) or host == self.shoal.host:
+                raise Problem(400, "Give the other server's host, such as video.example.org.")
+            follows.queue_follow(actors.server_actor(), f"{actors.SERVER_ACTOR}@{host}")
+        elif action == "unfollow":
+            follows.unfollow_host(self.shoal, host)
+        elif action in ("accept", "reject", "remove"):
+            row = Follow.get_or_none(Follow.id == self.int_argument_body("follow"))
+            if row is None or row.target_id != actors.server_actor().id:
+                raise Problem(404, "No such follower.")
+            if action == "remove":
+                row.delete_instance()
+            else:
+                follows.decide(self.shoal, row, accept=action == "accept")
+        else:
+            raise Problem(400, "Unknown action.")
+        self.redirect_see_other("/admin/federation")
+
+    def int_argument_body(self, name: str) -> int:
+        raw = self.get_body_argument(name, "")
+        return int(raw) if raw.isdigit() else 0
+
+
 ROUTES = [
     (r"/admin/users", UsersPageHandler),
     (r"/admin/users/(?P<user_id>\d{1,9})", UserRowHandler),
+    (r"/admin/federation", FederationPageHandler),
 ]

@@ -25,7 +25,8 @@
     <a href="/a/${user.username}">@${user.username}</a>
     <a href="/settings">Settings</a>
     % if user.is_admin:
-    <a href="/admin/users">Admin</a>
+    <a href="/admin/users">Users</a>
+    <a href="/admin/federation">Federation</a>
     % endif
     <form method="post" action="/logout" class="inline">
       <input type="hidden" name="_xsrf" value="${xsrf}">

@@ -80,3 +80,11 @@ def unfollow_host(settings: Settings, host: str) -> bool:
     for row in rows:
         publish.unfollow(settings, row)
     return bool(rows)
+
+
+def decide(settings: Settings, row: Follow, *, accept: bool) -> None:
+    """An admin accepts or rejects a pending follower; the follower is told."""
+    state = FollowState.ACCEPTED if accept else FollowState.REJECTED
+    Follow.update(state=state).where(Follow.id == row.id).execute()
+    if not row.follower.is_local:
+        publish.accept(settings, row, kind="Accept" if accept else "Reject")

@@ -153,17 +153,24 @@ def _on_follow(settings: Settings, sender: Actor, activity: dict) -> None:
     target = _local_actor(settings, first_id(activity.get("object")))
     if target is None:
         raise InboxError("Follow of an actor this server does not have.")
+    # Other servers following this one wait for the admin when approval is manual.
+    manual = settings.followers_manual_approval and target.type == ActorType.APPLICATION
     with db.atomic():
         row = Follow.get_or_none((Follow.follower == sender) & (Follow.target == target))
         if row is None:
             row = Follow.create(
                 follower=sender,
                 target=target,
-                state=FollowState.ACCEPTED,
+                state=FollowState.PENDING if manual else FollowState.ACCEPTED,
                 ap_id=first_id(activity["id"]),
             )
-        elif row.state != FollowState.ACCEPTED:
-            Follow.update(state=FollowState.ACCEPTED).where(Follow.id == row.id).execute()
+        elif row.state == FollowState.REJECTED or (row.state == FollowState.PENDING and not manual):
+            Follow.update(state=FollowState.PENDING if manual else FollowState.ACCEPTED).where(
+                Follow.id == row.id
+            ).execute()
+            row = Follow.get_by_id(row.id)
+    if row.state != FollowState.ACCEPTED:
+        return
     # A repeated Follow gets the same Accept, naming the original follow.
     original = dict(activity)
     if row.ap_id:

@@ -162,18 +162,27 @@ def unfollow(settings: Settings, row: Follow) -> None:
     queue_activity(follower, body, {target.inbox})
 
 
-def accept(settings: Settings, row: Follow, follow_activity: dict) -> None:
-    """Accept a remote actor's follow of a local actor; sent to the follower's own inbox."""
+def accept(
+    settings: Settings, row: Follow, follow_activity: dict | None = None, *, kind: str = "Accept"
+) -> None:
+    """Accept (or Reject) a remote actor's follow of a local actor, to its own inbox."""
     target_url = actors.actor_url(settings, row.target)
     actors.ensure_keys(row.target)
+    if follow_activity is None:  # decided later by an admin: rebuild the Follow
+        follow_activity = {
+            "type": "Follow",
+            "id": row.ap_id,
+            "actor": row.follower.ap_id,
+            "object": target_url,
+        }
     inner = dict(follow_activity)
     inner.pop("@context", None)
     inner.pop("signature", None)
     body = activity(
-        "Accept",
+        kind,
         target_url,
         inner,
-        activity_id=f"{target_url}/accepts/follows/{row.id}",
+        activity_id=f"{target_url}/{kind.lower()}s/follows/{row.id}",
         to=[row.follower.ap_id],
     )
     queue_activity(row.target, body, {row.follower.inbox})

@@ -7,7 +7,7 @@ import re
 from app.federation import actors, follows
 from app.serialize import iso
 from handlers.base import APIHandler, Problem, public
-from models.federation import Actor, Follow, FollowState
+from models.federation import Actor, Follow
 
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
 
@@ -115,9 +115,7 @@ class FollowerDecisionHandler(AdminOnly):
         return row
 
     def post(self, handle: str, decision: str) -> None:
-        row = self._row(handle)
-        state = FollowState.ACCEPTED if decision == "accept" else FollowState.REJECTED
-        Follow.update(state=state).where(Follow.id == row.id).execute()
+        follows.decide(self.shoal, self._row(handle), accept=decision == "accept")
         self.no_content()
 
     def delete(self, handle: str, decision: str | None = None) -> None:

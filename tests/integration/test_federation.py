@@ -282,3 +282,51 @@ def test_three_servers_a_video_reaches_every_follower(instances, clip):
     with origin.use():
         # one copy per server, through shared inboxes
         assert Delivery.select().where(Delivery.state == "sent").count() >= 4
+
+
+def test_manual_approval_of_server_followers_and_the_admin_page(instances, clip):
+    origin, mirror = instances("origin"), instances("mirror")
+    origin.stop()
+    strict = LiveServer(
+        origin.settings.with_(followers_manual_approval=True),
+        origin.database,
+        port=origin.settings.port,
+    )
+    try:
+        follow_server(mirror, strict)
+        assert admin(mirror).get("/api/v1/server/following").json()["data"][0]["state"] == "pending"
+        root = strict.client()
+        root.login("root", PASSWORD)
+        page = root.get("/admin/federation")
+        assert page.status_code == 200 and "approved by an administrator" in page.text
+        assert f"peertube@{mirror.settings.host}" in page.text and "pending" in page.text
+        with strict.use():
+            row = Follow.get()
+        assert (
+            root.form("/admin/federation", {"action": "accept", "follow": str(row.id)}).status_code
+            == 303
+        )
+        settle(strict, mirror)
+        assert (
+            admin(mirror).get("/api/v1/server/following").json()["data"][0]["state"] == "accepted"
+        )
+        # the admin sees a server that does not receive, and why
+        mirror.stop()
+        alice = make_user(strict, "alice")
+        upload(alice, clip, name="Nobody home")
+        strict.run_jobs()
+        page = root.get("/admin/federation")
+        assert mirror.settings.host in page.text and "no answer" in page.text
+    finally:
+        strict.stop()
+
+
+def test_an_admin_unfollows_a_server(instances):
+    origin, mirror = instances("origin"), instances("mirror")
+    follow_server(mirror, origin)
+    root = admin(mirror)
+    assert root.delete(f"/api/v1/server/following/{origin.settings.host}").status_code == 204
+    settle(mirror, origin)
+    assert root.get("/api/v1/server/following").json()["total"] == 0
+    assert origin.client().get("/api/v1/server/followers").json()["total"] == 0
+    assert root.delete(f"/api/v1/server/following/{origin.settings.host}").status_code == 404
