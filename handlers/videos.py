@@ -34,7 +34,8 @@ def render_list(handler: PageHandler, template: str, query, base_url: str, **con
     """A page of videos, or only the next page's fragment for HTMX "more" buttons."""
     page_no = handler.int_argument("page", 1, 1, 10_000)
     total, rows = videos.page(query, "-publishedAt", (page_no - 1) * PAGE_SIZE, PAGE_SIZE)
-    more = f"{base_url}?page={page_no + 1}" if page_no * PAGE_SIZE < total else None
+    joiner = "" if base_url.endswith("&") else "?"
+    more = f"{base_url}{joiner}page={page_no + 1}" if page_no * PAGE_SIZE < total else None
     if handler.is_htmx() and handler.get_argument("page", None):
         handler.render_fragment("_videos.mako", "grid_page", videos=rows, more=more)
         return
@@ -43,9 +44,15 @@ def render_list(handler: PageHandler, template: str, query, base_url: str, **con
 
 
 class HomeHandler(PageHandler):
+    """Recent videos: from the whole network this server knows, or only its own."""
+
     @public
     def get(self) -> None:
-        render_list(self, "home.mako", videos.listed_query(), "/")
+        local = self.get_argument("scope", "") == "local"
+        query = videos.listed_query()
+        if local:
+            query = query.where(Video.ap_id.is_null())
+        render_list(self, "home.mako", query, "/?scope=local&" if local else "/", local=local)
 
 
 class WatchHandler(PageHandler):

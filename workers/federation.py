@@ -20,6 +20,7 @@ KINDS = {
     inbox.INBOX_JOB: _plain(inbox.run_job),
     delivery.DELIVER_JOB: _plain(delivery.run_job),
     publish.FEDERATE_JOB: _plain(publish.run_video_job),
+    publish.ACTOR_JOB: _plain(publish.run_actor_job),
     follows.FOLLOW_JOB: _plain(follows.run_job),
     search.LOOKUP_JOB: _plain(search.run_job),
 }

@@ -26,6 +26,7 @@ from models.videos import Privacy, State, Video, VideoFile
 log = logging.getLogger(__name__)
 
 FEDERATE_JOB = "federate-video"
+ACTOR_JOB = "federate-actor"
 
 
 def _audience(video: Video) -> tuple[Actor, Actor, list[Actor]]:
@@ -186,3 +187,28 @@ def accept(
         to=[row.follower.ap_id],
     )
     queue_activity(row.target, body, {row.follower.inbox})
+
+
+def queue_actor_update(actor: Actor) -> None:
+    """Tell followers that a local account or channel changed (name, description)."""
+    jobs.enqueue(ACTOR_JOB, {"actor_id": actor.id})
+
+
+def run_actor_job(settings: Settings, payload: dict) -> None:
+    """The `federate-actor` job: Update{Person|Group} with the whole actor embedded."""
+    actor = Actor.get_or_none(Actor.id == payload["actor_id"])
+    if actor is None or not actor.is_local:
+        return
+    doc = actors.actor_document(settings, actor)
+    url = doc["id"]
+    inner = {k: v for k, v in doc.items() if k != "@context"}
+    body = activity(
+        "Update",
+        url,
+        inner,
+        activity_id=f"{url}/updates/{iso(actor.updated_at)}",
+        to=[actors.PUBLIC],
+        cc=[f"{url}/followers"],
+        context=actors.ACTOR_CONTEXT,
+    )
+    queue_activity(actor, body, follower_inboxes([actor, actors.server_actor()]))

@@ -330,3 +330,44 @@ def test_an_admin_unfollows_a_server(instances):
     assert root.get("/api/v1/server/following").json()["total"] == 0
     assert origin.client().get("/api/v1/server/followers").json()["total"] == 0
     assert root.delete(f"/api/v1/server/following/{origin.settings.host}").status_code == 404
+
+
+def test_profile_changes_reach_followers_of_the_account(instances, clip):
+    origin, home = instances("origin"), instances("home")
+    make_user(origin, "alice")
+    carol = make_user(home, "carol")
+    # carol follows alice's account (as Mastodon users do), via the search API's lookup
+    with home.use():
+        from app.federation import actors, remote
+        from app.federation.publish import follow
+        from models.accounts import Account
+
+        target = remote.resolve_handle(home.settings, f"alice@{origin.settings.host}")
+        me = actors.account_actor(Account.get(Account.name == "carol"))
+        follow(home.settings, me, target)
+    settle(home, origin)
+    browser = origin.client()
+    browser.login("alice", PASSWORD)
+    saved = browser.form(
+        "/settings",
+        {"form": "profile", "display_name": "Alice Renamed", "description": "New bio", "email": ""},
+    )
+    assert saved.status_code == 200
+    settle(origin, home)
+    account = carol.get(f"/api/v1/accounts/alice@{origin.settings.host}").json()
+    assert account["displayName"] == "Alice Renamed" and account["description"] == "New bio"
+
+
+def test_home_page_shows_all_or_only_local_videos(instances, clip):
+    origin, mirror = instances("origin"), instances("mirror")
+    follow_server(mirror, origin)
+    alice = make_user(origin, "alice")
+    upload(alice, clip, name="From far away")
+    carol = make_user(mirror, "carol")
+    upload(carol, clip, name="From right here")
+    settle(origin, mirror)
+    visitor = mirror.client()
+    everything = visitor.get("/").text
+    assert "From far away" in everything and "From right here" in everything
+    local = visitor.get("/", params={"scope": "local"}).text
+    assert "From right here" in local and "From far away" not in local
