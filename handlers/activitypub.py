@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 
+import tornado.web
 from tornado.httputil import HTTPHeaders
 
 from app.federation import actors, inbox, remote
@@ -32,12 +33,28 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 50
 
 
+@tornado.web.stream_request_body
 class InboxHandler(ActivityPubHandler):
-    """POST /inbox and /{accounts|video-channels}/{name}/inbox: verify, store once, 204."""
+    """POST /inbox and /{accounts|video-channels}/{name}/inbox: verify, store once, 204.
+
+    The body is streamed so that its size is known before it is kept: past
+    MAX_BODY the rest is read and dropped, and the sender gets a 413 (an answer
+    before the body is read would reset its connection). Past four times that,
+    Tornado cuts the connection.
+    """
 
     def prepare(self) -> None:
-        self.request.connection.set_max_body_size(inbox.MAX_BODY)
+        self.request.connection.set_max_body_size(4 * inbox.MAX_BODY)
+        self.body = bytearray()
+        self.too_large = False
         super().prepare()
+
+    def data_received(self, chunk: bytes) -> None:
+        if self.too_large or len(self.body) + len(chunk) > inbox.MAX_BODY:
+            self.too_large = True
+            self.body.clear()
+        else:
+            self.body.extend(chunk)
 
     async def _key_for(self, signer_url: str, refresh: bool) -> str | None:
         actor = Actor.get_or_none(Actor.ap_id == signer_url)
@@ -72,13 +89,20 @@ class InboxHandler(ActivityPubHandler):
 
     @public
     async def post(self, kind: str | None = None, name: str | None = None) -> None:
+        if self.too_large:
+            raise Problem(413, "The activity is larger than this server accepts.")
+        self.request.body = bytes(self.body)
         if kind and name is not None and actors.find_local(name, _types(kind)) is None:
             raise Problem(404, "Actor not found")
         signer = await self._verify()
         try:
-            activity = inbox.check(json.loads(self.request.body), signer)
-        except ValueError as err:
-            raise Problem(400, str(err) or "The body is not JSON.") from None
+            data = json.loads(self.request.body)
+        except ValueError:
+            raise Problem(400, "The body is not JSON.") from None
+        try:
+            activity = inbox.check(data, signer)
+        except inbox.InboxError as err:
+            raise Problem(400, str(err)) from None
         inbox.store(activity, self.request.body)
         self.set_status(204)
         self.clear_header("Content-Type")

@@ -8,7 +8,7 @@ import tornado.web
 
 from app import auth, videos
 from app.constants import CATEGORIES, LANGUAGES, LICENCES, PRIVACIES
-from app.federation import publish
+from app.federation import publish, remote
 from app.validation import ValidationError, video_fields
 from handlers.base import PageHandler, Problem, flatten_arguments, form_arguments, public
 from handlers.streaming import StreamingUploadMixin, accept_upload
@@ -68,6 +68,7 @@ class WatchHandler(PageHandler):
         master_url = videos.media_url(self.shoal, video, video.hls_master)
         if not video.is_local:  # hls.js fetches from the origin server
             self.allow_connect(master_url)
+            remote.queue_refresh_if_stale(video)
         self.render_page(
             "watch.mako",
             video=video,

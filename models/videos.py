@@ -88,6 +88,7 @@ class Video(BaseModel):
     created_at = peewee.DateTimeField(default=utcnow, index=True)
     updated_at = peewee.DateTimeField(default=utcnow)
     published_at = peewee.DateTimeField(null=True, index=True)
+    fetched_at = peewee.DateTimeField(null=True)  # remote videos: last fetched from origin
 
     @property
     def state_enum(self) -> State:

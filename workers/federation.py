@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app import search
-from app.federation import delivery, follows, inbox, publish
+from app.federation import delivery, follows, inbox, publish, remote
 from app.settings import Settings
 
 
@@ -23,4 +23,5 @@ KINDS = {
     publish.ACTOR_JOB: _plain(publish.run_actor_job),
     follows.FOLLOW_JOB: _plain(follows.run_job),
     search.LOOKUP_JOB: _plain(search.run_job),
+    remote.REFRESH_JOB: _plain(remote.refresh_video),
 }

@@ -171,7 +171,10 @@ def resolve_handle(settings: Settings, handle: str) -> Actor:
 
 def upsert_video(settings: Settings, obj: dict, *, sender: Actor | None = None) -> Video | None:
     """Store or update a remote video from its Video object. None if it is not ours to keep."""
-    remote = parse_video(obj)
+    try:
+        remote = parse_video(obj)
+    except ValueError as err:  # a malformed object will not get better: fail, no retry
+        raise RemoteError(str(err)) from None
     if host_of(remote.ap_id) == settings.host:
         return Video.get_or_none(Video.uuid == uuidlib.UUID(remote.uuid)) if remote.uuid else None
     if sender is not None and sender.host != host_of(remote.ap_id):
@@ -210,6 +213,7 @@ def _store_video(remote: RemoteVideo, channel: Channel) -> Video:
         "preview": remote.preview_url or "",
         "published_at": remote.published or utcnow(),
         "updated_at": remote.updated or utcnow(),
+        "fetched_at": utcnow(),
     }
     with db.atomic():
         video = Video.get_or_none(Video.ap_id == remote.ap_id)
@@ -258,3 +262,48 @@ def delete_remote(settings: Settings, object_id: str, sender: Actor) -> bool:
 
 def same_host(a: str, b: str) -> bool:
     return urlsplit(a).netloc.lower() == urlsplit(b).netloc.lower()
+
+
+REFRESH_JOB = "refresh-video"
+VIDEO_STALE_AFTER = dt.timedelta(days=1)
+
+
+def queue_refresh_if_stale(video: Video) -> bool:
+    """Queue a refetch of a remote video last fetched long ago (once, however many views)."""
+    from app import jobs
+
+    if video.is_local or (video.fetched_at and utcnow() - video.fetched_at < VIDEO_STALE_AFTER):
+        return False
+    claimed = (
+        Video.update(fetched_at=utcnow())
+        .where(
+            (Video.id == video.id)
+            & (
+                Video.fetched_at.is_null()
+                if video.fetched_at is None
+                else Video.fetched_at == video.fetched_at
+            )
+        )
+        .execute()
+    )
+    if claimed:
+        jobs.enqueue(REFRESH_JOB, {"video_id": video.id}, max_attempts=3)
+    return bool(claimed)
+
+
+def refresh_video(settings: Settings, payload: dict) -> None:
+    """The `refresh-video` job: refetch from the origin; a server that is down keeps its
+    videos listed, and only an explicit 410 Gone removes one."""
+    video = Video.get_or_none(Video.id == payload["video_id"])
+    if video is None or video.is_local:
+        return
+    try:
+        doc = fetch.fetch_json(settings, video.ap_id)
+    except fetch.FetchError as err:
+        if err.status == 410:
+            video.delete_instance(recursive=True)
+        else:
+            log.info("refresh of %s failed, keeping it: %s", video.ap_id, err)
+        return
+    if doc.get("type") == "Video" and first_id(doc) == video.ap_id:
+        upsert_video(settings, doc)

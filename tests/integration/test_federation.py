@@ -371,3 +371,32 @@ def test_home_page_shows_all_or_only_local_videos(instances, clip):
     assert "From far away" in everything and "From right here" in everything
     local = visitor.get("/", params={"scope": "local"}).text
     assert "From right here" in local and "From far away" not in local
+
+
+def test_stale_remote_videos_are_refreshed_and_kept_when_their_server_is_down(instances, clip):
+    import datetime as dt
+
+    from models import utcnow
+
+    origin, mirror = instances("origin"), instances("mirror")
+    follow_server(mirror, origin)
+    alice = make_user(origin, "alice")
+    ids = upload(alice, clip, name="Original title")
+    settle(origin, mirror)
+    with origin.use():  # changed at the origin without telling anyone
+        Video.update(name="Quietly renamed", updated_at=utcnow()).execute()
+    day_ago = utcnow() - dt.timedelta(days=2)
+    with mirror.use():
+        Video.update(fetched_at=day_ago).execute()
+    viewer = mirror.client()
+    assert viewer.get(f"/w/{ids['shortUUID']}").status_code == 200  # queues one refresh
+    assert viewer.get(f"/w/{ids['shortUUID']}").status_code == 200  # not a second one
+    assert mirror.run_jobs() == 1
+    assert viewer.get(f"/api/v1/videos/{ids['uuid']}").json()["name"] == "Quietly renamed"
+
+    origin.stop()
+    with mirror.use():
+        Video.update(fetched_at=day_ago).execute()
+    viewer.get(f"/w/{ids['shortUUID']}")
+    mirror.run_jobs()
+    assert viewer.get(f"/api/v1/videos/{ids['uuid']}").json()["name"] == "Quietly renamed"
