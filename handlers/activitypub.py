@@ -35,7 +35,7 @@ PAGE_SIZE = 50
 
 @tornado.web.stream_request_body
 class InboxHandler(ActivityPubHandler):
-    """POST /inbox and /{accounts|video-channels}/{name}/inbox: verify, store once, 204.
+    """POST /inbox and /{accounts|video-channels}/{name}/inbox: verify, store once, 202.
 
     The body is streamed so that its size is known before it is kept: past
     MAX_BODY the rest is read and dropped, and the sender gets a 413 (an answer
@@ -104,7 +104,7 @@ class InboxHandler(ActivityPubHandler):
         except inbox.InboxError as err:
             raise Problem(400, str(err)) from None
         inbox.store(activity, self.request.body)
-        self.set_status(204)
+        self.set_status(202)  # accepted: a job applies it
         self.clear_header("Content-Type")
         self.finish()
 

@@ -37,6 +37,7 @@ SAMPLE = {
     "kind": "thumbnails",
     "resolution": "240",
     "user_id": "1",
+    "decision": "accept",
 }
 
 

@@ -138,7 +138,7 @@ def test_user_uploads_with_progress_then_watches_once_transcoded(
     assert "Waiting for a worker" in state.inner_text()
     assert page.locator("#player").count() == 0
 
-    assert run_jobs() == 1
+    assert run_jobs() >= 1  # the transcode, then its federation job
     # The next poll answers HX-Refresh, and the reloaded page has the player.
     page.wait_for_selector("video#player", state="attached", timeout=10_000)
     wait_until(
