@@ -22,6 +22,7 @@ import tornado.httpserver
 
 from app import auth
 from app.db import connect, migrate
+from app.federation import actors
 from app.settings import Settings, SettingsError
 from models.accounts import Role, User
 
@@ -32,6 +33,8 @@ def _setup(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     connect(settings.database_url)
     migrate()
+    # The server actor signs every fetch: make its key now, not on a request path.
+    actors.ensure_keys(actors.server_actor())
     generated = auth.ensure_root(settings)
     if generated:
         # Printed once, on the first start only: the admin must keep it.

@@ -5,6 +5,7 @@
 from app.markdown import render
 from app.videos import short_uuid
 from app.constants import CATEGORIES, LICENCES, LANGUAGES
+from handlers.embed import embed_html
 %>
 <%block name="title">${video.name} · ${settings.instance_name}</%block>
 <%block name="head">
@@ -21,6 +22,7 @@ from app.constants import CATEGORIES, LICENCES, LANGUAGES
 <meta property="og:video:type" content="text/html">
 % endif
 <meta name="twitter:card" content="player">
+<link rel="alternate" type="application/json+oembed" href="${settings.base_url}/services/oembed?url=${settings.base_url}/w/${short_uuid(video.uuid)}" title="${video.name}">
 <link rel="canonical" href="${settings.base_url}/w/${short_uuid(video.uuid)}">
 % if video.privacy != 1:
 <meta name="robots" content="noindex">
@@ -79,6 +81,13 @@ from app.constants import CATEGORIES, LICENCES, LANGUAGES
       <button type="submit" class="button danger">Delete</button>
     </form>
   </div>
+  % endif
+  % if video.state == 'published' and video.privacy != 3:
+  <details class="share">
+    <summary>Share or embed</summary>
+    <label>Link <input readonly value="${settings.base_url}/w/${short_uuid(video.uuid)}"></label>
+    <label>Embed <textarea readonly rows="3">${embed_html(settings.base_url, str(video.uuid), video.name, 560, 315)}</textarea></label>
+  </details>
   % endif
   <div class="description">${render(video.description) | n}</div>
   <dl class="details">

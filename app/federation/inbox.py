@@ -42,7 +42,8 @@ def check(activity: Any, signer: str) -> dict:
     actor = first_id(activity.get("actor"))
     if not actor:
         raise InboxError("The activity has no actor.")
-    if actor.split("#")[0] != signer and host_of(actor) != host_of(signer):
+    if actor.split("#")[0] != signer:
+        # No relaying: without JSON-LD signatures, only an actor speaks for itself.
         raise InboxError("The activity's actor is not the signer.")
     if host_of(first_id(activity.get("id")) or "") != host_of(actor):
         raise InboxError("The activity's id and its actor are on different hosts.")
@@ -121,6 +122,8 @@ def apply(settings: Settings, activity: dict) -> None:
                 Follow.delete().where(
                     (Follow.follower == sender) & (Follow.target == target)
                 ).execute()
+        elif isinstance(obj, str):  # some servers name the Follow by its id only
+            Follow.delete().where((Follow.follower == sender) & (Follow.ap_id == obj)).execute()
     elif kind in ("Accept", "Reject"):
         _on_answer(settings, sender, obj, accepted=kind == "Accept")
     elif kind in ("Create", "Update"):

@@ -22,8 +22,9 @@ MIN_SIDE = 16
 MAX_SIDE = 8192
 MAX_DURATION = 24 * 3600.0
 MIN_DURATION = 0.04
-# Enough packets to get past a few undecodable ones at the start of a stream.
-_PROBE_PACKET_LIMIT = 600
+# Packets to demux looking for a first audio and video frame; once a stream has its
+# frame, its further packets are only read, not decoded, so a high limit is cheap.
+_PROBE_PACKET_LIMIT = 5000
 
 
 class MediaError(Exception):
