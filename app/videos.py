@@ -15,6 +15,7 @@ from pathlib import Path
 
 from peewee import fn
 
+from app import notifications
 from app.media.probe import MediaError
 from app.media.transcode import transcode
 from app.settings import Settings
@@ -320,6 +321,7 @@ def transcode_video(
             Video.id == video.id
         ).execute()
         log.info("video %s failed: %s", video.uuid, err)
+        notifications.video_failed(video)
         return
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -362,6 +364,7 @@ def transcode_video(
             updated_at=now,
         ).where(Video.id == video.id).execute()
     log.info("video %s published with %d renditions", video.uuid, len(result.renditions))
+    notifications.video_published(Video.get_by_id(video.id))
     if video.privacy != Privacy.PRIVATE:
         from app.federation import publish
 

@@ -19,6 +19,7 @@ from handlers import (
     channels,
     embed,
     media,
+    notifications,
     search,
     subscriptions,
     videos,
@@ -26,6 +27,7 @@ from handlers import (
 )
 from handlers.api import channels as api_channels
 from handlers.api import config as api_config
+from handlers.api import notifications as api_notifications
 from handlers.api import search as api_search
 from handlers.api import server as api_server
 from handlers.api import subscriptions as api_subscriptions
@@ -60,6 +62,7 @@ def routes() -> list[tuple]:
     return [
         *api_config.ROUTES,
         *api_subscriptions.ROUTES,
+        *api_notifications.ROUTES,
         *api_users.ROUTES,
         *api_uploads.ROUTES,
         *api_videos.ROUTES,
@@ -75,6 +78,7 @@ def routes() -> list[tuple]:
         *admin.ROUTES,
         *search.ROUTES,
         *subscriptions.ROUTES,
+        *notifications.ROUTES,
         *channels.ROUTES,
         *videos.ROUTES,
         (r".*", NotFoundPageHandler),

@@ -78,10 +78,11 @@ def all_models() -> list[type[BaseModel]]:
     from models.accounts import Account, Channel, OAuthClient, OAuthToken, User
     from models.federation import Actor, Delivery, Follow, InboxActivity, OutActivity
     from models.jobs import Job
+    from models.notifications import Notification
     from models.uploads import Upload
     from models.videos import Video, VideoFile
 
     return [
         User, Actor, Account, Channel, OAuthClient, OAuthToken, Video, VideoFile, Job, Upload,
-        Follow, InboxActivity, OutActivity, Delivery,
+        Follow, InboxActivity, OutActivity, Delivery, Notification,
     ]  # fmt: skip

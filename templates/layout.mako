@@ -1,4 +1,6 @@
 <%doc>The page frame. Pages inherit it; the XSRF token reaches every HTMX request via hx-headers.</%doc>
+<%namespace file="_bell.mako" import="bell"/>
+<%! from app.notifications import unread_count as unread_notifications %>
 <!doctype html>
 <html lang="en">
 <head>
@@ -20,6 +22,7 @@
   <nav>
   % if user:
     <a href="/videos/upload" class="button primary">Upload</a>
+    ${bell(unread_notifications(user))}
     <a href="/subscriptions">Subscriptions</a>
     <a href="/my-videos">My videos</a>
     <a href="/a/${user.username}">@${user.username}</a>

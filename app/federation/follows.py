@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from app import jobs
+from app import jobs, notifications
 from app.federation import actors, fetch, publish, remote
 from app.settings import Settings
 from models import db
@@ -46,9 +46,11 @@ def run_job(settings: Settings, payload: dict) -> None:
 def follow_local(follower: Actor, target: Actor) -> Follow:
     """A follow between two actors of this server: accepted at once, no network."""
     with db.atomic():
-        row, _ = Follow.get_or_create(
+        row, created = Follow.get_or_create(
             follower=follower, target=target, defaults={"state": FollowState.ACCEPTED}
         )
+    if created:
+        notifications.followed(target, follower)
     return row
 
 

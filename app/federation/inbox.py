@@ -14,7 +14,7 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from app import jobs
+from app import jobs, notifications
 from app.federation import actors, publish, remote
 from app.federation.fetch import FetchError, fetch_json
 from app.federation.objects import first_id, host_of
@@ -160,6 +160,7 @@ def _on_follow(settings: Settings, sender: Actor, activity: dict) -> None:
     manual = settings.followers_manual_approval and target.type == ActorType.APPLICATION
     with db.atomic():
         row = Follow.get_or_none((Follow.follower == sender) & (Follow.target == target))
+        created = row is None
         if row is None:
             row = Follow.create(
                 follower=sender,
@@ -174,6 +175,8 @@ def _on_follow(settings: Settings, sender: Actor, activity: dict) -> None:
             row = Follow.get_by_id(row.id)
     if row.state != FollowState.ACCEPTED:
         return
+    if created:
+        notifications.followed(target, sender)
     # A repeated Follow gets the same Accept, naming the original follow.
     original = dict(activity)
     if row.ap_id:

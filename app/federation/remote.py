@@ -14,6 +14,7 @@ import uuid as uuidlib
 from typing import Any
 from urllib.parse import urlsplit
 
+from app import notifications
 from app.federation import fetch
 from app.federation.objects import RemoteVideo, first_id, host_of, parse_video
 from app.settings import Settings
@@ -222,6 +223,8 @@ def _store_video(remote: RemoteVideo, channel: Channel) -> Video:
             if Video.select().where(Video.uuid == video_uuid).exists():
                 video_uuid = uuidlib.uuid4()  # a remote uuid must not shadow another video
             video = Video.create(uuid=video_uuid, ap_id=remote.ap_id, **values)
+            if video.state == State.PUBLISHED:
+                notifications.video_published(video)
         elif remote.updated and video.updated_at and remote.updated < video.updated_at:
             return video  # an older copy arrived late
         else:

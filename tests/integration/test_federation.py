@@ -207,6 +207,12 @@ def test_a_user_subscribes_to_a_remote_channel_and_gets_its_new_videos(instances
     settle(origin, home)
     feed = carol.get("/api/v1/users/me/subscriptions/videos").json()
     assert [v["name"] for v in feed["data"]] == ["For my subscribers"]
+    told = carol.get("/api/v1/users/me/notifications").json()["data"]
+    assert [(n["type"], n["video"]["name"]) for n in told] == [(1, "For my subscribers")]
+    follows = alice.get("/api/v1/users/me/notifications").json()["data"]
+    assert [n["actorFollow"]["follower"]["host"] for n in follows if n["type"] == 10] == [
+        home.settings.host
+    ]
     page = home.client()
     page.login("carol", PASSWORD)
     assert "For my subscribers" in page.get("/subscriptions").text

@@ -1,0 +1,88 @@
+"""/api/v1/users/me/notifications (+ read, read-all) and notification settings."""
+
+from __future__ import annotations
+
+from app import notifications, serialize
+from handlers.base import APIHandler, Problem
+from models.notifications import Notification
+from models.videos import Video
+
+
+def notification_json(handler: APIHandler, n: Notification) -> dict:
+    data = {
+        "id": n.id,
+        "type": n.type,
+        "read": n.read,
+        "createdAt": serialize.iso(n.created_at),
+        "updatedAt": serialize.iso(n.updated_at),
+    }
+    if n.video_id:
+        video = Video.get_or_none(Video.id == n.video_id)
+        if video is not None:
+            data["video"] = {
+                "id": video.id,
+                "uuid": str(video.uuid),
+                "shortUUID": serialize.short_uuid(video.uuid),
+                "name": video.name,
+                "channel": {
+                    "id": video.channel_id,
+                    "name": video.channel.name,
+                    "displayName": video.channel.display_name,
+                    "host": video.channel.host or handler.shoal.host,
+                },
+            }
+    if n.actor_id:
+        actor = n.actor
+        data["actorFollow"] = {
+            "id": n.id,
+            "follower": {"name": actor.name, "host": actor.host or handler.shoal.host},
+            "state": "accepted",
+        }
+    return data
+
+
+class NotificationsHandler(APIHandler):
+    def get(self) -> None:
+        total, rows = notifications.page(
+            self.user,
+            self.int_argument("start", 0),
+            self.int_argument("count", 15, 1, 100),
+            unread_only=self.get_argument("unread", "") == "true",
+        )
+        self.send({"total": total, "data": [notification_json(self, n) for n in rows]})
+
+
+class ReadHandler(APIHandler):
+    def post(self) -> None:
+        ids = self.json_body().get("ids")
+        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+            raise Problem(
+                400,
+                "Incorrect request parameters: ids",
+                invalid_params={"ids": (ids, "Should have a valid array of ids")},
+            )
+        notifications.mark_read(self.user, ids)
+        self.no_content()
+
+
+class ReadAllHandler(APIHandler):
+    def post(self) -> None:
+        notifications.mark_read(self.user)
+        self.no_content()
+
+
+class SettingsHandler(APIHandler):
+    def get(self) -> None:
+        self.send(notifications.user_settings(self.user))
+
+    def put(self) -> None:
+        notifications.update_settings(self.user, self.json_body())
+        self.no_content()
+
+
+ROUTES = [
+    (r"/api/v1/users/me/notifications", NotificationsHandler),
+    (r"/api/v1/users/me/notifications/read", ReadHandler),
+    (r"/api/v1/users/me/notifications/read-all", ReadAllHandler),
+    (r"/api/v1/users/me/notification-settings", SettingsHandler),
+]

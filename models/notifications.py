@@ -1,0 +1,36 @@
+"""Notifications inside Shoal: new videos from subscriptions, new followers, processing done."""
+
+from __future__ import annotations
+
+import enum
+
+import peewee
+
+from models import BaseModel, utcnow
+from models.accounts import User
+from models.federation import Actor
+from models.videos import Video
+
+
+class NotificationType(enum.IntEnum):
+    """PeerTube's numbers; transcoding failure is Shoal's own (PeerTube clients skip it)."""
+
+    NEW_VIDEO_FROM_SUBSCRIPTION = 1
+    MY_VIDEO_PUBLISHED = 6
+    NEW_FOLLOW = 10
+    MY_VIDEO_TRANSCODING_FAILED = 101
+
+
+class Notification(BaseModel):
+    """One notification for one user."""
+
+    user = peewee.ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
+    type = peewee.SmallIntegerField()
+    read = peewee.BooleanField(default=False)
+    video = peewee.ForeignKeyField(Video, null=True, on_delete="CASCADE")
+    actor = peewee.ForeignKeyField(Actor, null=True, on_delete="CASCADE")
+    created_at = peewee.DateTimeField(default=utcnow)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "read", "id"), False),)
