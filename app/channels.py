@@ -1,7 +1,17 @@
-"""Accounts and channels by handle: `name`, `name@host` (local when host is ours)."""
+"""Accounts and channels by handle (`name`, `name@host`), and local channels: create,
+customize (texts, links, avatar, banner, hidden back catalogue), delete.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from app import images
+from app.settings import Settings
+from models import db, utcnow
 from models.accounts import Account, Channel
 
 
@@ -27,3 +37,179 @@ def find_channel(handle: str, local_host: str) -> Channel | None:
 def find_account(handle: str, local_host: str) -> Account | None:
     name, host = split_handle(handle, local_host)
     return Account.get_or_none((Account.name == name) & (Account.host == host))
+
+
+MAX_CHANNELS = 20
+MAX_LINKS = 8
+CATALOGUE_WINDOW_DAYS = 7
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._]{0,48}$")
+
+
+class ChannelError(ValueError):
+    """A channel change that cannot be made; `field` names the input."""
+
+    def __init__(self, message: str, field: str = "name") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def parse_links(raw: object) -> list[dict[str, str]]:
+    """Links as [{label, url}]: from a list, or text with one `label url` per line."""
+    items: list[dict[str, str]] = []
+    if isinstance(raw, str):
+        for line in raw.splitlines():
+            parts = line.strip().rsplit(None, 1)
+            if not parts:
+                continue
+            label, url = (parts[0], parts[1]) if len(parts) == 2 else (parts[0], parts[0])
+            items.append({"label": label, "url": url})
+    elif isinstance(raw, list):
+        items = [
+            {"label": str(i.get("label") or i.get("url", "")), "url": str(i.get("url", ""))}
+            for i in raw
+            if isinstance(i, dict)
+        ]
+    if len(items) > MAX_LINKS:
+        raise ChannelError(f"At most {MAX_LINKS} links.", "links")
+    for item in items:
+        parts = urlsplit(item["url"])
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ChannelError(f"Not a web address: {item['url'][:100]}", "links")
+        item["label"] = item["label"][:100]
+    return items
+
+
+def links_of(channel: Channel) -> list[dict[str, str]]:
+    try:
+        return json.loads(channel.links or "[]")
+    except ValueError:
+        return []
+
+
+def _check_text(display_name: str, description: str, support: str) -> None:
+    if not 1 <= len(display_name.strip()) <= 120:
+        raise ChannelError("A display name is 1 to 120 characters long.", "displayName")
+    if len(description) > 5000:
+        raise ChannelError("A description is at most 5000 characters long.", "description")
+    if len(support) > 1000:
+        raise ChannelError("The support text is at most 1000 characters long.", "support")
+
+
+def create_channel(
+    account: Account, name: str, display_name: str, description: str = "", support: str = ""
+) -> Channel:
+    name = name.strip().lower()
+    if not _NAME.match(name):
+        raise ChannelError("A channel name is lowercase letters, digits, dots or underscores.")
+    _check_text(display_name, description, support)
+    if Channel.select().where(Channel.account == account).count() >= MAX_CHANNELS:
+        raise ChannelError(f"At most {MAX_CHANNELS} channels per account.")
+    taken = Channel.select().where((Channel.name == name) & (Channel.host == "")).exists()
+    if taken or Account.select().where((Account.name == name) & (Account.host == "")).exists():
+        raise ChannelError("That name is taken.")
+    return Channel.create(
+        account=account,
+        name=name,
+        display_name=display_name.strip(),
+        description=description,
+        support=support,
+    )
+
+
+def update_channel(channel: Channel, data: dict) -> Channel:
+    """Apply an owner's changes (PeerTube's field names); followers hear of them."""
+    display_name = str(data.get("displayName", channel.display_name))
+    description = str(data.get("description", channel.description) or "")
+    support = str(data.get("support", channel.support) or "")
+    _check_text(display_name, description, support)
+    values = {
+        "display_name": display_name.strip(),
+        "description": description,
+        "support": support,
+        "updated_at": utcnow(),
+    }
+    if "links" in data:
+        values["links"] = json.dumps(parse_links(data["links"]))
+    if "hideCatalogue" in data:
+        values["hide_catalogue"] = str(data["hideCatalogue"]).lower() in ("1", "true", "on")
+    Channel.update(**values).where(Channel.id == channel.id).execute()
+    changed = Channel.get_by_id(channel.id)
+    _federate(changed)
+    return changed
+
+
+def _federate(channel: Channel) -> None:
+    from app.federation import actors, publish
+    from models.federation import Actor
+
+    actor = actors.channel_actor(channel)
+    Actor.update(updated_at=utcnow()).where(Actor.id == actor.id).execute()
+    publish.queue_actor_update(actor)
+
+
+def images_dir(settings: Settings) -> Path:
+    return settings.media_dir / "images"
+
+
+def set_image(settings: Settings, channel: Channel, kind: str, data: bytes) -> Channel:
+    """Store a new avatar or banner in its sizes (ImageError for bad files)."""
+    sizes = images.AVATAR_SIZES if kind == "avatar" else images.BANNER_SIZES
+    stem = f"{kind}-{channel.id}-{utcnow().strftime('%Y%m%d%H%M%S%f')}"
+    stored = images.store(data, images_dir(settings), stem, sizes)
+    old = getattr(channel, kind)
+    Channel.update({kind: stem, "updated_at": utcnow()}).where(Channel.id == channel.id).execute()
+    if old and not old.startswith("http"):
+        images.remove(images_dir(settings), old)
+    if not stored:
+        raise images.ImageError("The image is too small.")
+    changed = Channel.get_by_id(channel.id)
+    _federate(changed)
+    return changed
+
+
+def clear_image(settings: Settings, channel: Channel, kind: str) -> None:
+    stem = getattr(channel, kind)
+    Channel.update({kind: "", "updated_at": utcnow()}).where(Channel.id == channel.id).execute()
+    if stem and not stem.startswith("http"):
+        images.remove(images_dir(settings), stem)
+    _federate(Channel.get_by_id(channel.id))
+
+
+def image_urls(settings: Settings, channel: Channel, kind: str) -> list[dict]:
+    """[{path, width, height, fileUrl}] of a channel's avatar or banner sizes."""
+    stem = getattr(channel, kind)
+    if not stem:
+        return []
+    if stem.startswith("http"):  # remote: the origin's single image
+        return [{"path": stem, "width": 0, "height": 0, "fileUrl": stem}]
+    sizes = images.AVATAR_SIZES if kind == "avatar" else images.BANNER_SIZES
+    out = []
+    for width, height in sizes:
+        name = f"{stem}-{width}x{height}.jpg"
+        if (images_dir(settings) / name).exists():
+            path = f"/lazy-static/{kind}s/{name}"
+            out.append(
+                {
+                    "path": path,
+                    "width": width,
+                    "height": height,
+                    "fileUrl": settings.base_url + path,
+                }
+            )
+    return out
+
+
+def delete_channel(settings: Settings, channel: Channel) -> None:
+    """Delete a channel and its videos; an account keeps at least one channel."""
+    from app import videos
+
+    if Channel.select().where(Channel.account == channel.account_id).count() <= 1:
+        raise ChannelError("An account keeps at least one channel.", "channel")
+    for video in list(channel.videos):
+        videos.delete_video(settings, video)
+    with db.atomic():
+        for kind in ("avatar", "banner"):
+            stem = getattr(channel, kind)
+            if stem and not stem.startswith("http"):
+                images.remove(images_dir(settings), stem)
+        channel.delete_instance(recursive=True)

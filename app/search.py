@@ -15,6 +15,7 @@ from app import jobs
 from app.federation import fetch, remote
 from app.federation.objects import first_id
 from app.settings import Settings
+from app.videos import back_catalogue
 from models.accounts import Account, Channel
 from models.videos import Privacy, State, Video
 
@@ -53,6 +54,7 @@ def videos_query(settings: Settings, q: str):
     tag = q.lstrip("#").lower()
     return base.where(
         (Video.privacy == Privacy.PUBLIC)
+        & ~back_catalogue()
         & (Video.name.ilike(_like(q)) | Video.tags.contains(f'"{tag}"'))
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from app.channels import image_urls, links_of
 from app.constants import CATEGORIES, LANGUAGES, LICENCES, PRIVACIES
 from app.markdown import truncate
 from app.settings import Settings
@@ -69,18 +70,20 @@ def channel_json(
         "url": channel_url(settings, channel),
         "name": channel.name,
         "host": _host(settings, channel),
-        "avatars": [],
+        "avatars": image_urls(settings, channel, "avatar"),
         "id": channel.id,
         "hostRedundancyAllowed": False,
         "followingCount": 0,
         "followersCount": 0,
         "createdAt": iso(channel.created_at),
-        "banners": [],
+        "banners": image_urls(settings, channel, "banner"),
         "displayName": channel.display_name,
         "description": channel.description or None,
         "support": channel.support or None,
         "isLocal": channel.is_local,
         "updatedAt": iso(channel.updated_at),
+        "links": links_of(channel),
+        "hideCatalogue": channel.hide_catalogue,
     }
     if with_owner:
         data["ownerAccount"] = account_json(settings, channel.account)

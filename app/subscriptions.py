@@ -10,6 +10,7 @@ from __future__ import annotations
 from app import channels as channel_lookup
 from app.federation import actors, follows, publish
 from app.settings import Settings
+from app.videos import back_catalogue
 from models.accounts import Account, Channel, User
 from models.federation import Actor, Follow, FollowState
 from models.videos import Privacy, State, Video
@@ -92,5 +93,6 @@ def subscription_videos_query(user: User):
             Channel.actor.in_(targets)
             & (Video.privacy == Privacy.PUBLIC)
             & (Video.state == State.PUBLISHED)
+            & ~back_catalogue()
         )
     )

@@ -4,6 +4,7 @@ and the transcoding step a worker runs.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import re
@@ -16,6 +17,7 @@ from pathlib import Path
 from peewee import fn
 
 from app import notifications
+from app.channels import CATALOGUE_WINDOW_DAYS
 from app.media.probe import MediaError
 from app.media.transcode import transcode
 from app.settings import Settings
@@ -108,7 +110,18 @@ def listed_query(
     public = (Video.privacy == Privacy.PUBLIC) & (Video.state == State.PUBLISHED)
     if viewer is not None and account is not None and account.user_id == viewer.id:
         return query  # an owner sees all their videos on their own pages, in any state
-    return query.where(public)
+    return query.where(public & ~back_catalogue())
+
+
+def back_catalogue():
+    """Videos of channels that hide their back catalogue, older than the fresh window.
+
+    Such a channel lists only new videos (to visitors, feeds, outboxes), so
+    followers and feed readers still get each new video while it is new; a
+    shared link to any single video still plays.
+    """
+    cutoff = utcnow() - dt.timedelta(days=CATALOGUE_WINDOW_DAYS)
+    return Channel.hide_catalogue & (Video.published_at < cutoff)
 
 
 SORTS = {

@@ -117,9 +117,27 @@ class DownloadHandler(MediaHandler):
         await super(MediaHandler, self).get(f"{uuid}/{Path(file.filename).name}")
 
 
+class ChannelImageFileHandler(tornado.web.StaticFileHandler):
+    """Avatars and banners of local channels (public, cacheable)."""
+
+    def initialize(self) -> None:  # type: ignore[override]
+        super().initialize(path=str(self.application.settings["shoal"].media_dir / "images"))
+
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("Access-Control-Allow-Origin", "*")
+        self.set_header("Cache-Control", "public, max-age=86400")
+
+    async def get(self, kind: str, name: str, include_body: bool = True) -> None:  # type: ignore[override]
+        await super().get(f"{kind}-{name}.jpg", include_body=include_body)
+
+
 UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 ROUTES = [
+    (
+        r"/lazy-static/(?P<kind>avatar|banner)s/(?P=kind)-(?P<name>\d+-\d+-\d+x\d+)\.jpg",
+        ChannelImageFileHandler,
+    ),
     (rf"/static/streaming-playlists/hls/(?P<uuid>{UUID})/(?P<filename>[^/]+)", MediaHandler),
     (rf"/lazy-static/(?P<kind>thumbnails|previews)/(?P<uuid>{UUID})\.jpg", ImageHandler),
     (

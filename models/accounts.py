@@ -83,6 +83,11 @@ class Channel(BaseModel):
     display_name = peewee.CharField(max_length=120)
     description = peewee.TextField(default="")
     support = peewee.TextField(default="")
+    links = peewee.TextField(default="[]")  # JSON [{"label": ..., "url": ...}]
+    # Visitors see no back catalogue; new videos still reach followers (see app/videos.py).
+    hide_catalogue = peewee.BooleanField(default=False)
+    avatar = peewee.CharField(max_length=2000, default="")  # image stem, or a remote URL
+    banner = peewee.CharField(max_length=2000, default="")
     actor = peewee.ForeignKeyField(Actor, null=True, unique=True, on_delete="SET NULL")
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)

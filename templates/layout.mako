@@ -25,6 +25,7 @@
     ${bell(unread_notifications(user))}
     <a href="/subscriptions">Subscriptions</a>
     <a href="/my-videos">My videos</a>
+    <a href="/my-channels">My channels</a>
     <a href="/a/${user.username}">@${user.username}</a>
     <a href="/settings">Settings</a>
     % if user.is_admin:

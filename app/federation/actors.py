@@ -8,9 +8,11 @@ keys too, so that creating users stays fast.
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import Any
 
+from app import channels
 from app.federation.signatures import generate_keypair
 from app.serialize import iso
 from app.settings import Settings
@@ -109,6 +111,11 @@ def inbox_of(actor: Actor, shared: bool = True) -> str:
     return (actor.shared_inbox if shared else "") or actor.inbox
 
 
+def _link_html(url: str) -> str:
+    safe = html.escape(url, quote=True)
+    return f'<a href="{safe}" rel="me nofollow noopener">{safe}</a>'
+
+
 def find_local(name: str, types: tuple[ActorType, ...] | None = None) -> Actor | None:
     """A local actor by name: the server, an account or a channel (made on first use)."""
     if name == SERVER_ACTOR and (types is None or ActorType.APPLICATION in types):
@@ -165,6 +172,38 @@ def actor_document(settings: Settings, actor: Actor) -> dict[str, Any]:
             doc["support"] = channel.support or None
             doc["published"] = iso(channel.created_at)
             doc["postingRestrictedToMods"] = True
+            icons = channels.image_urls(settings, channel, "avatar")
+            if icons:
+                doc["icon"] = [
+                    {
+                        "type": "Image",
+                        "mediaType": "image/jpeg",
+                        "url": i["fileUrl"],
+                        "width": i["width"],
+                        "height": i["height"],
+                    }
+                    for i in icons
+                ]
+            banners = channels.image_urls(settings, channel, "banner")
+            if banners:
+                b = banners[-1]
+                doc["image"] = {
+                    "type": "Image",
+                    "mediaType": "image/jpeg",
+                    "url": b["fileUrl"],
+                    "width": b["width"],
+                    "height": b["height"],
+                }
+            links = channels.links_of(channel)
+            if links:
+                doc["attachment"] = [
+                    {
+                        "type": "PropertyValue",
+                        "name": link["label"],
+                        "value": _link_html(link["url"]),
+                    }
+                    for link in links
+                ]
             doc["attributedTo"] = [
                 {"type": "Person", "id": actor_url(settings, account_actor(channel.account))}
             ]

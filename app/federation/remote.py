@@ -135,6 +135,8 @@ def _upsert_channel(settings: Settings, actor: Actor, doc: dict) -> Channel:
         "display_name": (_name_of(doc) or actor.name)[:120],
         "description": _str(doc.get("summary"))[:5000],
         "support": _str(doc.get("support"))[:1000],
+        "avatar": _image_url(doc.get("icon"), largest=True),
+        "banner": _image_url(doc.get("image"), largest=True),
         "updated_at": utcnow(),
     }
     if channel is None:
@@ -142,6 +144,17 @@ def _upsert_channel(settings: Settings, actor: Actor, doc: dict) -> Channel:
         return Channel.create(account=owner, name=name, host=actor.host, actor=actor, **values)
     Channel.update(account=owner, **values).where(Channel.id == channel.id).execute()
     return channel
+
+
+def _image_url(value: Any, largest: bool = False) -> str:
+    """The URL of an Image (or the largest of a list of them); '' when none."""
+    items = value if isinstance(value, list) else [value] if value else []
+    found = [(i.get("width") or 0, first_id(i.get("url"))) for i in items if isinstance(i, dict)]
+    found = [(w, u) for w, u in found if u and u.startswith(("http://", "https://"))]
+    if not found:
+        return ""
+    found.sort()
+    return (found[-1] if largest else found[0])[1][:2000]
 
 
 def get_actor(settings: Settings, url: str, *, refresh: bool = False) -> Actor:

@@ -2,8 +2,41 @@
 
 from __future__ import annotations
 
-from app import channels, serialize, videos
+from app import auth, channels, images, serialize, videos
 from handlers.base import APIHandler, Problem, public
+from models.accounts import Channel
+
+
+def owned_channel(handler: APIHandler, handle: str) -> Channel:
+    """A local channel of the signed-in user (moderators may manage any)."""
+    channel = channels.find_channel(handle, handler.shoal.host)
+    if channel is None or not channel.is_local:
+        raise Problem(404, "Video channel not found")
+    if channel.account.user_id != handler.user.id and not handler.user.is_moderator:
+        raise Problem(403, "Cannot manage a channel of another user.")
+    return channel
+
+
+def channel_problem(err: channels.ChannelError) -> Problem:
+    return Problem(400, str(err), invalid_params={err.field: (None, str(err))})
+
+
+class ChannelsHandler(APIHandler):
+    """POST /api/v1/video-channels: a new channel for the signed-in user."""
+
+    def post(self) -> None:
+        data = self.json_body()
+        try:
+            channel = channels.create_channel(
+                auth.account_of(self.user),
+                str(data.get("name", "")),
+                str(data.get("displayName", "")),
+                str(data.get("description") or ""),
+                str(data.get("support") or ""),
+            )
+        except channels.ChannelError as err:
+            raise channel_problem(err) from None
+        self.send({"videoChannel": {"id": channel.id}})
 
 
 class ChannelHandler(APIHandler):
@@ -13,6 +46,48 @@ class ChannelHandler(APIHandler):
         if channel is None:
             raise Problem(404, "Video channel not found")
         self.send(serialize.channel_json(self.shoal, channel))
+
+    def put(self, handle: str) -> None:
+        try:
+            channels.update_channel(owned_channel(self, handle), self.json_body())
+        except channels.ChannelError as err:
+            raise channel_problem(err) from None
+        self.no_content()
+
+    def delete(self, handle: str) -> None:
+        try:
+            channels.delete_channel(self.shoal, owned_channel(self, handle))
+        except channels.ChannelError as err:
+            raise Problem(409, str(err)) from None
+        self.no_content()
+
+
+class ChannelImageHandler(APIHandler):
+    """POST .../avatar/pick (avatarfile) and .../banner/pick (bannerfile); DELETE removes."""
+
+    def post(self, handle: str, kind: str) -> None:
+        channel = owned_channel(self, handle)
+        files = self.request.files.get(f"{kind}file") or []
+        if not files:
+            raise Problem(
+                400,
+                f"Incorrect request parameters: {kind}file",
+                invalid_params={f"{kind}file": (None, "Should have a file")},
+            )
+        upload = files[0]
+        if upload.content_type not in images.TYPES:
+            raise Problem(415, "This image type is not supported: use PNG, JPEG, WebP or GIF.")
+        try:
+            changed = channels.set_image(self.shoal, channel, kind, upload.body)
+        except images.ImageError as err:
+            status = 413 if "too large" in str(err) else 400
+            raise Problem(status, str(err)) from None
+        self.send({f"{kind}s": channels.image_urls(self.shoal, changed, kind)})
+
+    def delete(self, handle: str, kind: str) -> None:
+        channel = owned_channel(self, handle)
+        channels.clear_image(self.shoal, channel, kind)
+        self.no_content()
 
 
 class ChannelVideosHandler(APIHandler):
@@ -69,7 +144,10 @@ class AccountChannelsHandler(APIHandler):
 
 
 ROUTES = [
+    (r"/api/v1/video-channels", ChannelsHandler),
     (r"/api/v1/video-channels/(?P<handle>[^/]+)", ChannelHandler),
+    (r"/api/v1/video-channels/(?P<handle>[^/]+)/(?P<kind>avatar|banner)/pick", ChannelImageHandler),
+    (r"/api/v1/video-channels/(?P<handle>[^/]+)/(?P<kind>avatar|banner)", ChannelImageHandler),
     (r"/api/v1/video-channels/(?P<handle>[^/]+)/videos", ChannelVideosHandler),
     (r"/api/v1/accounts/(?P<handle>[^/]+)", AccountHandler),
     (r"/api/v1/accounts/(?P<handle>[^/]+)/videos", AccountVideosHandler),
