@@ -4,6 +4,7 @@ customize (texts, links, avatar, banner, hidden back catalogue), delete.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -175,13 +176,19 @@ def clear_image(settings: Settings, channel: Channel, kind: str) -> None:
     _federate(Channel.get_by_id(channel.id))
 
 
+def remote_key(url: str) -> str:
+    """A short digest naming a remote image in the cache (changes when the URL does)."""
+    return hashlib.sha1(url.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
 def image_urls(settings: Settings, channel: Channel, kind: str) -> list[dict]:
     """[{path, width, height, fileUrl}] of a channel's avatar or banner sizes."""
     stem = getattr(channel, kind)
     if not stem:
         return []
-    if stem.startswith("http"):  # remote: the origin's single image
-        return [{"path": stem, "width": 0, "height": 0, "fileUrl": stem}]
+    if stem.startswith("http"):  # remote: the origin's image, through our cache
+        path = f"/lazy-static/remote-{kind}s/{channel.id}-{remote_key(stem)}.jpg"
+        return [{"path": path, "width": 0, "height": 0, "fileUrl": stem}]
     sizes = images.AVATAR_SIZES if kind == "avatar" else images.BANNER_SIZES
     out = []
     for width, height in sizes:

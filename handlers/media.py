@@ -12,9 +12,10 @@ from pathlib import Path
 
 import tornado.web
 
-from app import videos
+from app import channels, videos
 from app.federation.fetch import FetchError, fetch_image_async
 from handlers.base import BaseHandler, public
+from models.accounts import Channel
 from models.videos import Privacy, Video, VideoFile
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)+$")
@@ -131,9 +132,38 @@ class ChannelImageFileHandler(tornado.web.StaticFileHandler):
         await super().get(f"{kind}-{name}.jpg", include_body=include_body)
 
 
+class RemoteChannelImageHandler(BaseHandler):
+    """A remote channel's avatar or banner, fetched once from its origin and cached here."""
+
+    @public
+    async def get(self, kind: str, channel_id: str, key: str) -> None:
+        channel = Channel.get_or_none(Channel.id == int(channel_id))
+        url = getattr(channel, kind, "") if channel is not None else ""
+        if not url.startswith("http") or channels.remote_key(url) != key:
+            raise tornado.web.HTTPError(404)
+        folder = channels.images_dir(self.shoal)
+        path = folder / f"remote-{kind}-{channel_id}-{key}.jpg"
+        if not path.exists():
+            try:
+                data = await fetch_image_async(self.shoal, url)
+            except FetchError:
+                raise tornado.web.HTTPError(404) from None
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".part")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        self.set_header("Content-Type", "image/jpeg")
+        self.set_header("Cache-Control", "public, max-age=86400")
+        self.finish(path.read_bytes())
+
+
 UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 ROUTES = [
+    (
+        r"/lazy-static/remote-(?P<kind>avatar|banner)s/(?P<channel_id>\d{1,9})-(?P<key>[0-9a-f]{12})\.jpg",
+        RemoteChannelImageHandler,
+    ),
     (
         r"/lazy-static/(?P<kind>avatar|banner)s/(?P=kind)-(?P<name>\d+-\d+-\d+x\d+)\.jpg",
         ChannelImageFileHandler,

@@ -406,3 +406,35 @@ def test_stale_remote_videos_are_refreshed_and_kept_when_their_server_is_down(in
     viewer.get(f"/w/{ids['shortUUID']}")
     mirror.run_jobs()
     assert viewer.get(f"/api/v1/videos/{ids['uuid']}").json()["name"] == "Quietly renamed"
+
+
+def test_channel_customization_reaches_other_servers(instances, clip):
+    from tests.handlers.test_channels import png
+
+    origin, mirror = instances("origin"), instances("mirror")
+    follow_server(mirror, origin)
+    alice = make_user(origin, "alice")
+    upload(alice, clip, name="Channel intro")
+    settle(origin, mirror)
+    changed = alice.put(
+        "/api/v1/video-channels/alice_channel",
+        json={
+            "displayName": "Alice's Studio",
+            "description": "Fresh look",
+            "links": [{"label": "Site", "url": "https://alice.example"}],
+        },
+    )
+    assert changed.status_code == 204
+    picked = alice.post(
+        "/api/v1/video-channels/alice_channel/avatar/pick",
+        files={"avatarfile": ("a.png", png(200, 200), "image/png")},
+    )
+    assert picked.status_code == 200
+    settle(origin, mirror)
+    remote = mirror.client().get(f"/api/v1/video-channels/alice_channel@{origin.settings.host}")
+    body = remote.json()
+    assert body["displayName"] == "Alice's Studio" and body["description"] == "Fresh look"
+    assert body["avatars"][0]["fileUrl"].startswith(origin.url)
+    assert (
+        "Alice&#39;s Studio" in mirror.client().get(f"/c/alice_channel@{origin.settings.host}").text
+    )
