@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app import about
 from app.settings import Settings
 from models.accounts import User
 from models.videos import Privacy, State, Video
@@ -13,6 +14,7 @@ SOFTWARE_VERSION = "0.1.0"
 
 def nodeinfo(settings: Settings) -> dict[str, Any]:
     """NodeInfo 2.0, software name `shoal`, with PeerTube's metadata keys."""
+    info = about.get(settings)
     users = User.select().where(~User.blocked).count()
     local_videos = (
         Video.select()
@@ -37,8 +39,11 @@ def nodeinfo(settings: Settings) -> dict[str, Any]:
         },
         "metadata": {
             "taxonomy": {"postsName": "Videos"},
-            "nodeName": settings.instance_name,
-            "nodeDescription": "A Shoal server: federated video, shared peer to peer.",
+            "nodeName": info["name"],
+            "nodeDescription": info["shortDescription"],
+            "nodeAdmins": [{"name": info["administrator"], "email": info["contact"]}]
+            if info["contact"]
+            else [],
             "nodeConfig": {
                 "search": {"remoteUri": {"users": True, "anonymous": False}},
                 "transcoding": {

@@ -13,6 +13,7 @@ import tornado.web
 from app.ratelimit import RateLimiter
 from app.settings import Settings
 from handlers import (
+    about,
     accounts,
     activitypub,
     admin,
@@ -74,6 +75,7 @@ def routes() -> list[tuple]:
         *activitypub.ROUTES,
         *media.ROUTES,
         *embed.ROUTES,
+        *about.ROUTES,
         *accounts.ROUTES,
         *admin.ROUTES,
         *search.ROUTES,

@@ -79,10 +79,11 @@ def all_models() -> list[type[BaseModel]]:
     from models.federation import Actor, Delivery, Follow, InboxActivity, OutActivity
     from models.jobs import Job
     from models.notifications import Notification
+    from models.server import ServerSetting
     from models.uploads import Upload
     from models.videos import Video, VideoFile
 
     return [
         User, Actor, Account, Channel, OAuthClient, OAuthToken, Video, VideoFile, Job, Upload,
-        Follow, InboxActivity, OutActivity, Delivery, Notification,
+        Follow, InboxActivity, OutActivity, Delivery, Notification, ServerSetting,
     ]  # fmt: skip

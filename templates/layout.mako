@@ -47,6 +47,6 @@
 <main>
 ${self.body()}
 </main>
-<footer><p>Powered by Shoal, federated video shared peer to peer.</p></footer>
+<footer><p><a href="/about">About this server</a> · Powered by Shoal, federated video shared peer to peer.</p></footer>
 </body>
 </html>

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import auth
+from app import about, auth
 from app.constants import VIDEO_EXTENSIONS
 from app.ratelimit import RateLimiter
 from handlers.base import APIHandler, Problem, public
@@ -163,8 +163,39 @@ class RevokeTokenHandler(APIHandler):
         self.send({})
 
 
+class AboutHandler(APIHandler):
+    """GET /api/v1/config/about, PeerTube's shape."""
+
+    @public
+    def get(self) -> None:
+        values = about.get(self.shoal)
+        self.send(
+            {
+                "instance": {
+                    "name": values["name"],
+                    "shortDescription": values["shortDescription"],
+                    "description": values["description"],
+                    "terms": values["terms"],
+                    "codeOfConduct": values["codeOfConduct"],
+                    "hardwareInformation": "",
+                    "creationReason": "",
+                    "moderationInformation": values["moderationInformation"],
+                    "administrator": values["administrator"],
+                    "maintenanceLifetime": "",
+                    "businessModel": "",
+                    "languages": [],
+                    "categories": [],
+                    "banners": [],
+                    "avatars": [],
+                    "contact": values["contact"],
+                }
+            }
+        )
+
+
 ROUTES = [
     (r"/api/v1/config", ConfigHandler),
+    (r"/api/v1/config/about", AboutHandler),
     (r"/api/v1/oauth-clients/local", OAuthClientHandler),
     (r"/api/v1/users/token", TokenHandler),
     (r"/api/v1/users/revoke-token", RevokeTokenHandler),

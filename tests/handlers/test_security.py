@@ -56,7 +56,11 @@ def _url(pattern: str) -> str:
                     if depth == 0:
                         break
                 j += 1
-            out += SAMPLE.get(name, "x")
+            body = pattern[pattern.index(">", i) + 1 : j]
+            if re.fullmatch(r"[\w-]+(\|[\w-]+)+", body):  # an alternation: take its first word
+                out += body.split("|")[0]
+            else:
+                out += SAMPLE.get(name, "x")
             i = j + 1
         else:
             out += pattern[i]
