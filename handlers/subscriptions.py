@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from app import channels, subscriptions
-from handlers.base import PageHandler, Problem
+from app.federation import fetch
+from handlers.base import PageHandler, Problem, public
 from handlers.videos import render_list
 
 
@@ -46,4 +49,48 @@ class SubscribeHandler(PageHandler):
 ROUTES = [
     (r"/subscriptions", SubscriptionsPageHandler),
     (r"/c/(?P<name>[A-Za-z0-9._@:-]+)/subscribe", SubscribeHandler),
+]
+
+
+class RemoteFollowHandler(PageHandler):
+    """A visitor from another server follows a channel from their own account there.
+
+    They give their handle; their server's WebFinger names its subscribe page
+    (PeerTube's and Mastodon's ostatus template), where they confirm. The
+    lookup is a short non-blocking fetch; any failure explains what to do.
+    """
+
+    @public
+    async def post(self, name: str) -> None:
+        channel = channels.find_channel(name, self.shoal.host)
+        if channel is None:
+            raise Problem(404, "No channel by that name.")
+        handle = self.get_body_argument("handle", "").strip().lstrip("@")
+        target = channel.name if channel.is_local else f"{channel.name}@{channel.host}"
+        if channel.is_local:
+            target = f"{channel.name}@{self.shoal.host}"
+        try:
+            template = await fetch.subscribe_template(self.shoal, handle)
+        except fetch.FetchError as err:
+            raise Problem(
+                400,
+                f"Your server could not be asked ({err}). "
+                "Give your full address, like you@your.server.",
+            ) from None
+        self.redirect(template.replace("{uri}", quote(target, safe="@")), status=303)
+
+
+class RemoteInteractionHandler(PageHandler):
+    """Where other servers send our users to follow something of theirs (ostatus template)."""
+
+    def get(self) -> None:
+        uri = self.get_argument("uri", "").strip()
+        if not uri:
+            raise Problem(400, "Nothing to follow was named.")
+        self.redirect("/search?q=" + quote(uri, safe="@:/"), status=303)
+
+
+ROUTES += [
+    (r"/c/(?P<name>[A-Za-z0-9._@:-]+)/remote-follow", RemoteFollowHandler),
+    (r"/remote-interaction", RemoteInteractionHandler),
 ]

@@ -17,6 +17,17 @@
     </div>
     % if user:
     ${button(channel, subscribed)}
+    % else:
+    <details class="remote-follow">
+      <summary class="button primary">Subscribe</summary>
+      <form method="post" action="/c/${channel.name if not channel.host else channel.name + '@' + channel.host}/remote-follow">
+        <input type="hidden" name="_xsrf" value="${xsrf}">
+        <label>Your account on another server (Shoal, PeerTube, Mastodon…)
+          <input name="handle" placeholder="you@your.server" required></label>
+        <button type="submit" class="button">Continue on my server</button>
+        <p class="meta">Or <a href="/login?next=/c/${channel.name}">sign in here</a>, or follow with RSS.</p>
+      </form>
+    </details>
     % endif
     % if can_edit:
     <a class="button" href="/c/${channel.name}/edit">Customize</a>

@@ -197,6 +197,36 @@ def webfinger(settings: Settings, handle: str) -> str:
     raise FetchError(f"no ActivityPub actor for {handle}", 404)
 
 
+async def subscribe_template(settings: Settings, handle: str) -> str:
+    """The remote-follow page template ({uri}) of a handle's server, from its WebFinger."""
+    name, _, host = handle.lstrip("@").partition("@")
+    if not name or not host or "/" in host:
+        raise FetchError("that is not an address like you@your.server", 400)
+    scheme = "http" if settings.allow_loopback and _is_loopback_host(host) else "https"
+    url = f"{scheme}://{host}/.well-known/webfinger?resource=acct:{name}@{host}"
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, check_url, settings, url)
+    request = HTTPRequest(
+        url,
+        headers={"Accept": JRD_ACCEPT, "User-Agent": USER_AGENT},
+        request_timeout=5.0,
+        connect_timeout=5.0,
+    )
+    try:
+        response = await AsyncHTTPClient().fetch(request)
+    except Exception as err:  # noqa: BLE001
+        raise _error(err, url) from None
+    for link in _json(response.body, url).get("links", []):
+        template = str(link.get("template") or "")
+        if (
+            link.get("rel") == "http://ostatus.org/schema/1.0/subscribe"
+            and template.startswith(("https://", "http://"))
+            and "{uri}" in template
+        ):
+            return template
+    raise FetchError("your server does not offer remote follows", 404)
+
+
 def _is_loopback_host(host: str) -> bool:
     name = host.rsplit(":", 1)[0].strip("[]")
     try:

@@ -438,3 +438,23 @@ def test_channel_customization_reaches_other_servers(instances, clip):
     assert (
         "Alice&#39;s Studio" in mirror.client().get(f"/c/alice_channel@{origin.settings.host}").text
     )
+
+
+def test_a_visitor_follows_a_channel_from_their_own_server(instances, clip):
+    origin, home = instances("origin"), instances("home")
+    make_user(origin, "alice")
+    make_user(home, "carol")
+    visitor = origin.client()  # carol, not signed in on origin
+    page = visitor.get("/c/alice_channel")
+    assert "Continue on my server" in page.text
+    sent = visitor.form("/c/alice_channel/remote-follow", {"handle": f"carol@{home.settings.host}"})
+    assert sent.status_code == 303
+    target = sent.headers["Location"]
+    assert target.startswith(f"{home.url}/remote-interaction?uri=alice_channel@")
+    # on her own server, signed in, she lands on the channel, ready to subscribe
+    browser = home.client()
+    browser.login("carol", PASSWORD)
+    landed = browser.get(target.replace(home.url, ""))
+    assert landed.status_code == 303 and landed.headers["Location"].startswith("/search?q=")
+    bad = visitor.form("/c/alice_channel/remote-follow", {"handle": "not-a-handle"})
+    assert bad.status_code == 400 and "you@your.server" in bad.text
