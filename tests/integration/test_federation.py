@@ -458,3 +458,42 @@ def test_a_visitor_follows_a_channel_from_their_own_server(instances, clip):
     assert landed.status_code == 303 and landed.headers["Location"].startswith("/search?q=")
     bad = visitor.form("/c/alice_channel/remote-follow", {"handle": "not-a-handle"})
     assert bad.status_code == 400 and "you@your.server" in bad.text
+
+
+def test_hidden_back_catalogue_still_delivers_each_new_video_to_followers(instances, clip):
+    import datetime as dt
+
+    from models import utcnow
+
+    origin, home = instances("origin"), instances("home")
+    alice = make_user(origin, "alice")
+    bob = make_user(origin, "bob")
+    carol = make_user(home, "carol")
+    old = upload(alice, clip, name="From the archive")
+    origin.run_jobs()
+    with origin.use():
+        Video.update(published_at=utcnow() - dt.timedelta(days=60)).execute()
+    assert (
+        alice.put("/api/v1/video-channels/alice_channel", json={"hideCatalogue": True}).status_code
+        == 204
+    )
+    assert (
+        bob.post("/api/v1/users/me/subscriptions", json={"uri": "alice_channel"}).status_code == 204
+    )
+    handle = f"alice_channel@{origin.settings.host}"
+    assert carol.post("/api/v1/users/me/subscriptions", json={"uri": handle}).status_code == 204
+    settle(home, origin)
+    visitor = origin.client()
+    assert "From the archive" not in visitor.get("/c/alice_channel").text
+    assert visitor.get("/api/v1/video-channels/alice_channel/videos").json()["total"] == 0
+    assert visitor.get(f"/w/{old['shortUUID']}").status_code == 200  # a shared link still plays
+
+    upload(alice, clip, name="Brand new")
+    settle(origin, home)
+    local = bob.get("/api/v1/users/me/subscriptions/videos").json()
+    assert [v["name"] for v in local["data"]] == ["Brand new"]
+    remote = carol.get("/api/v1/users/me/subscriptions/videos").json()
+    assert [v["name"] for v in remote["data"]] == ["Brand new"]
+    assert [
+        v["name"] for v in visitor.get("/api/v1/video-channels/alice_channel/videos").json()["data"]
+    ] == ["Brand new"]
