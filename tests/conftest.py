@@ -155,6 +155,8 @@ class LiveServer:
     def stop(self) -> None:
         self.loop.add_callback(self.loop.stop)
         self._thread.join(10)
+        if hasattr(self.database, "close_all"):  # a PostgreSQL pool: give its connections back
+            self.database.close_all()
 
     def client(self, **kwargs: object) -> Client:
         return Client(self.url, **kwargs)

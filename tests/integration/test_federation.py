@@ -267,7 +267,8 @@ def test_search_page_looks_up_in_a_job_and_updates(instances, clip):
     handle = f"alice_channel@{origin.settings.host}"
     page = browser.get("/search", params={"q": handle})
     assert page.status_code == 200 and "Looking up" in page.text
-    poll = page.text.split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
+    poll = page.text.split('hx-get="/search/lookup')[1].split('"')[0].replace("&amp;", "&")
+    poll = "/search/lookup" + poll
     assert "Looking up" in browser.get(poll, headers={"HX-Request": "true"}).text
     home.run_jobs()
     done = browser.get(poll, headers={"HX-Request": "true"})
