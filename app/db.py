@@ -43,6 +43,9 @@ def make_database(url: str) -> peewee.Database:
                 "synchronous": "normal",
             },
             timeout=15,
+            # Every transaction takes the write lock at its start: a read-then-write
+            # transaction could not upgrade later in WAL mode ("database is locked").
+            lock_type="IMMEDIATE",
         )
     if parsed.scheme in ("postgresql", "postgres"):
         return PooledPostgresqlDatabase(

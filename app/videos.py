@@ -238,6 +238,9 @@ def update_video(video: Video, fields: dict) -> Video:
             setattr(video, column, value)
     video.updated_at = utcnow()
     video.save()
+    from app import feeds
+
+    feeds.invalidate()
     if video.is_published:
         if was_private and video.privacy != Privacy.PRIVATE:
             publish.queue_video(video, "create")
@@ -275,6 +278,9 @@ def delete_video(settings: Settings, video: Video) -> None:
         publish.delete_video(settings, video)
     video.delete_instance(recursive=True)
     shutil.rmtree(hls_dir(settings, video), ignore_errors=True)
+    from app import feeds
+
+    feeds.invalidate()
     if video.original_path:
         (settings.originals_dir / video.original_path).unlink(missing_ok=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from app import auth, channels, videos
+from app import auth, channels, feed_tokens, videos
 from app.federation import actors
 from app.ratelimit import RateLimiter
 from handlers.base import PageHandler, Problem, public
@@ -131,14 +131,22 @@ class SettingsHandler(PageHandler):
         self._render(notice=None, errors={})
 
     def _render(self, notice: str | None, errors: dict) -> None:
+        account = auth.account_of(self.user)
+        feed = (
+            f"{self.shoal.base_url}/feeds/subscriptions.xml?accountId={account.id}"
+            f"&token={feed_tokens.token_for(self.user)}"
+        )
         self.render_page(
-            "settings.mako", account=auth.account_of(self.user), notice=notice, errors=errors
+            "settings.mako", account=account, notice=notice, errors=errors, feed_url=feed
         )
 
     def post(self) -> None:
         what = self.get_body_argument("form", "profile")
         try:
-            if what == "password":
+            if what == "feed-token":
+                feed_tokens.reset(self.user)
+                notice = "Your private feed has a new address; the old one stopped working."
+            elif what == "password":
                 current = self.get_body_argument("current", "")
                 if not auth.verify_password(current, self.user.password_hash):
                     raise auth.AuthError("The current password is wrong.", "current")

@@ -62,8 +62,8 @@ class InboxHandler(ActivityPubHandler):
             return actor.public_key
         try:
             doc = await fetch_json_async(self.shoal, signer_url)
-            # Only the key is needed here; the worker fills in the profile.
-            actor = remote.upsert_actor(self.shoal, doc, profile=False)
+            # The key is what is needed here; a Group's owner (another fetch) waits for the worker.
+            actor = remote.upsert_actor(self.shoal, doc, profile=doc.get("type") != "Group")
         except (FetchError, remote.RemoteError) as err:
             log.info("key of %s not fetched: %s", signer_url, err)
             return actor.public_key if actor is not None else None

@@ -35,6 +35,7 @@ class User(BaseModel):
     # Bumped on password change and "sign out everywhere": old cookies stop working.
     session_version = peewee.IntegerField(default=1)
     nsfw_policy = peewee.CharField(max_length=10, default="blur")
+    feed_token = peewee.CharField(max_length=64, default="")
     # {"newVideoFromSubscription": 1, ...}: PeerTube's names; 0 off, 1 in the web interface
     notification_settings = peewee.TextField(default="{}")
     created_at = peewee.DateTimeField(default=utcnow)

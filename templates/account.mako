@@ -2,6 +2,11 @@
 <%namespace file="_videos.mako" import="grid"/>
 <%! from app.markdown import render %>
 <%block name="title">${account.display_name} · ${settings.instance_name}</%block>
+<%block name="head">
+<link rel="alternate" type="application/rss+xml" title="${account.display_name} (RSS)" href="/feeds/videos.xml?accountId=${account.id}">
+<link rel="alternate" type="application/atom+xml" title="${account.display_name} (Atom)" href="/feeds/videos.atom?accountId=${account.id}">
+<link rel="alternate" type="application/feed+json" title="${account.display_name} (JSON Feed)" href="/feeds/videos.json?accountId=${account.id}">
+</%block>
 <header class="profile">
   <h1>${account.display_name}</h1>
   <p class="handle">@${account.name}@${account.host or settings.host}</p>

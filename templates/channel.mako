@@ -3,6 +3,12 @@
 <%namespace file="_subscribe.mako" import="button"/>
 <%! from app.markdown import render %>
 <%block name="title">${channel.display_name} · ${settings.instance_name}</%block>
+<%block name="head">
+<link rel="alternate" type="application/rss+xml" title="${channel.display_name} (RSS)" href="/feeds/videos.xml?videoChannelId=${channel.id}">
+<link rel="alternate" type="application/atom+xml" title="${channel.display_name} (Atom)" href="/feeds/videos.atom?videoChannelId=${channel.id}">
+<link rel="alternate" type="application/feed+json" title="${channel.display_name} (JSON Feed)" href="/feeds/videos.json?videoChannelId=${channel.id}">
+<link rel="alternate" type="application/rss+xml" title="${channel.display_name} (podcast)" href="/feeds/podcast/videos.xml?videoChannelId=${channel.id}">
+</%block>
 <header class="profile channel-header">
   % if banners:
   <img class="banner" src="${banners[-1]['path']}" alt="" width="1920" height="317">

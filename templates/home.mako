@@ -1,5 +1,10 @@
 <%inherit file="layout.mako"/>
 <%namespace file="_videos.mako" import="grid"/>
+<%block name="head">
+<link rel="alternate" type="application/rss+xml" title="Videos (RSS)" href="${settings.base_url}/feeds/videos.xml">
+<link rel="alternate" type="application/atom+xml" title="Videos (Atom)" href="${settings.base_url}/feeds/videos.atom">
+<link rel="alternate" type="application/feed+json" title="Videos (JSON Feed)" href="${settings.base_url}/feeds/videos.json">
+</%block>
 <h1>Recently added</h1>
 <nav class="tabs" aria-label="Which videos">
   <a href="/" ${'' if local else 'aria-current="page"'}>All</a>

@@ -26,6 +26,14 @@
   % endif
   <button type="submit" class="button primary">Save</button>
 </form>
+<h2>Private feed of my subscriptions</h2>
+<p>Paste this address in a feed reader to get new videos from your subscriptions. Keep it to yourself.</p>
+<input readonly class="feed-url" value="${feed_url}" aria-label="Private feed address">
+<form method="post" action="/settings">
+  <input type="hidden" name="_xsrf" value="${xsrf}">
+  <input type="hidden" name="form" value="feed-token">
+  <button type="submit" class="button">Make a new address</button>
+</form>
 <h2>Password</h2>
 <form method="post" action="/settings">
   <input type="hidden" name="_xsrf" value="${xsrf}">

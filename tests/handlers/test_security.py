@@ -18,8 +18,8 @@ PUBLIC_WRITES = {
     ("RegisterHandler", "post"),
     ("TokenHandler", "post"),
     ("ViewHandler", "post"),
-    ("InboxHandler", "post"),
-    ("RemoteFollowHandler", "post"),  # a visitor from elsewhere: only redirects to their server  # authenticated by HTTP signatures, tested in test_inbox
+    ("InboxHandler", "post"),  # authenticated by HTTP signatures, tested in test_inbox
+    ("RemoteFollowHandler", "post"),  # a visitor from elsewhere: only redirects to their server
     ("NotFoundAPIHandler", "post"),
     ("NotFoundAPIHandler", "put"),
     ("NotFoundAPIHandler", "delete"),
