@@ -7,8 +7,10 @@ clients work unchanged.
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 from typing import Any
 
+from app import torrents
 from app.channels import image_urls, links_of
 from app.constants import CATEGORIES, LANGUAGES, LICENCES, PRIVACIES
 from app.markdown import truncate
@@ -113,10 +115,38 @@ def file_json(settings: Settings, video: Video, f: VideoFile) -> dict[str, Any]:
         f"{video.uuid}-{f.resolution}-fragmented.mp4",
         "playlistUrl": media_url(settings, video, f.playlist) if f.playlist else None,
         "metadataUrl": f"{settings.base_url}/api/v1/videos/{video.uuid}/metadata/{f.id}",
+        **torrent_fields(settings, video, f),
         "hasAudio": f.has_audio,
         "hasVideo": f.has_video,
         "storage": 0,
     }
+
+
+def torrent_fields(settings: Settings, video: Video, f: VideoFile) -> dict[str, Any]:
+    """torrentUrl, torrentDownloadUrl and magnetUri of a local rendition (none for remote)."""
+    if not video.is_local or not f.infohash:
+        return {"torrentUrl": None, "torrentDownloadUrl": None, "magnetUri": None}
+    name = f"{video.uuid}-{f.resolution}-hls.torrent"
+    torrent_url = f"{settings.base_url}/lazy-static/torrents/{name}"
+    return {
+        "torrentUrl": torrent_url,
+        "torrentDownloadUrl": f"{settings.base_url}/download/torrents/{name}",
+        "magnetUri": torrents.magnet(
+            settings, f.infohash, video.name, torrent_url, media_url(settings, video, f.filename)
+        ),
+    }
+
+
+EMBED_WIDTH, EMBED_HEIGHT = 560, 315
+
+
+def embed_html(base_url: str, uuid: str, title: str, width: int, height: int) -> str:
+    """The iframe snippet other sites paste (also the oEmbed `html`)."""
+    return (
+        f'<iframe width="{width}" height="{height}" sandbox="allow-same-origin allow-scripts '
+        f'allow-popups allow-forms" title="{escape(title)}" src="{base_url}/videos/embed/{uuid}" '
+        'frameborder="0" allowfullscreen></iframe>'
+    )
 
 
 def video_json(

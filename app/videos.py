@@ -16,7 +16,7 @@ from pathlib import Path
 
 from peewee import fn
 
-from app import notifications
+from app import notifications, torrents
 from app.channels import CATALOGUE_WINDOW_DAYS
 from app.media.probe import MediaError
 from app.media.transcode import transcode
@@ -345,6 +345,15 @@ def transcode_video(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    # Torrents' info dictionaries, from the finished files (still in the temporary folder).
+    try:
+        torrent_infos = {
+            r.height: torrents.hash_file(tmp / r.filename, torrents.file_name(video.name, r.height))
+            for r in result.renditions
+        }
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     final = hls_dir(settings, video)
     if final.exists():
         shutil.rmtree(final)
@@ -369,6 +378,10 @@ def transcode_video(
                 playlist=r.playlist,
                 has_audio=r.has_audio,
                 has_video=r.has_video,
+                infohash=torrent_infos[r.height].infohash,
+                torrent_name=torrent_infos[r.height].name,
+                piece_length=torrent_infos[r.height].piece_length,
+                pieces=torrent_infos[r.height].pieces,
             )
         Video.update(
             state=State.PUBLISHED,

@@ -24,6 +24,7 @@ from handlers import (
     notifications,
     search,
     subscriptions,
+    tracker,
     videos,
     wellknown,
 )
@@ -75,6 +76,7 @@ def routes() -> list[tuple]:
         (r"/api/.*", NotFoundAPIHandler),
         *wellknown.ROUTES,
         *activitypub.ROUTES,
+        *tracker.ROUTES,
         *media.ROUTES,
         *embed.ROUTES,
         *about.ROUTES,
@@ -101,6 +103,8 @@ def make_app(settings: Settings, **overrides: object) -> tornado.web.Application
         "login_limiter": RateLimiter(settings.login_attempts_per_minute, 60),
         "view_limiter": RateLimiter(1, 3600),
         "compress_response": True,
+        "websocket_ping_interval": 30,
+        "websocket_max_message_size": 64 * 1024,
     }
     options.update(overrides)
     return tornado.web.Application(routes(), **options)

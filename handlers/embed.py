@@ -6,22 +6,10 @@ import re
 from urllib.parse import urlsplit
 
 from app import videos
+from app.serialize import EMBED_HEIGHT, EMBED_WIDTH, embed_html
 from handlers.base import APIHandler, PageHandler, Problem, public
 from handlers.videos import visible_video
 from models.videos import Privacy
-
-EMBED_WIDTH, EMBED_HEIGHT = 560, 315
-
-
-def embed_html(base_url: str, uuid: str, title: str, width: int, height: int) -> str:
-    """The iframe snippet other sites paste (also the oEmbed `html`)."""
-    from html import escape
-
-    return (
-        f'<iframe width="{width}" height="{height}" sandbox="allow-same-origin allow-scripts '
-        f'allow-popups allow-forms" title="{escape(title)}" src="{base_url}/videos/embed/{uuid}" '
-        'frameborder="0" allowfullscreen></iframe>'
-    )
 
 
 class EmbedHandler(PageHandler):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import tornado.web
 
-from app import channels, videos
+from app import channels, torrents, videos
 from app.federation.fetch import FetchError, fetch_image_async
 from handlers.base import BaseHandler, public
 from models.accounts import Channel
@@ -157,9 +157,43 @@ class RemoteChannelImageHandler(BaseHandler):
         self.finish(path.read_bytes())
 
 
+class TorrentHandler(BaseHandler):
+    """/lazy-static/torrents/<uuid>-<res>-hls.torrent (and /download/torrents/... to save)."""
+
+    @public
+    def get(self, kind: str, uuid: str, resolution: str) -> None:
+        video = videos.find_video(uuid)
+        if video is None or not videos.can_view(video, self.user) or not video.is_local:
+            raise tornado.web.HTTPError(404)
+        file = video.files.where(VideoFile.resolution == int(resolution)).first()
+        if file is None or not file.infohash:
+            raise tornado.web.HTTPError(404)
+        body = torrents.torrent_file(
+            self.shoal,
+            torrents.TorrentInfo(
+                file.torrent_name, file.size, file.piece_length, bytes(file.pieces)
+            ),
+            videos.media_url(self.shoal, video, file.filename),
+            int((video.published_at or video.created_at).timestamp()),
+        )
+        self.set_header("Content-Type", "application/x-bittorrent")
+        if video.privacy != Privacy.PRIVATE:
+            self.set_header("Access-Control-Allow-Origin", "*")
+        if kind == "download":
+            self.set_header(
+                "Content-Disposition", f'attachment; filename="{uuid}-{resolution}-hls.torrent"'
+            )
+        self.finish(body)
+
+
 UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 ROUTES = [
+    (
+        r"/(?P<kind>lazy-static|download)/torrents/(?P<uuid>[0-9a-fA-F-]{36})-(?P<resolution>\d+)"
+        r"-hls\.torrent",
+        TorrentHandler,
+    ),
     (
         r"/lazy-static/remote-(?P<kind>avatar|banner)s/(?P<channel_id>\d{1,9})-(?P<key>[0-9a-f]{12})\.jpg",
         RemoteChannelImageHandler,

@@ -122,6 +122,11 @@ class VideoFile(BaseModel):
     playlist = peewee.CharField(max_length=2000)
     has_audio = peewee.BooleanField(default=True)
     has_video = peewee.BooleanField(default=True)
+    # The torrent's info dictionary, fixed when the rendition is made (see app/torrents.py).
+    infohash = peewee.CharField(max_length=40, default="", index=True)
+    torrent_name = peewee.CharField(max_length=300, default="")
+    piece_length = peewee.IntegerField(default=0)
+    pieces = peewee.BlobField(null=True)
 
     class Meta:
         indexes = ((("video", "resolution"), True),)

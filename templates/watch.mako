@@ -5,7 +5,7 @@
 from app.markdown import render
 from app.videos import short_uuid
 from app.constants import CATEGORIES, LICENCES, LANGUAGES
-from handlers.embed import embed_html
+from app.serialize import embed_html, torrent_fields
 %>
 <%block name="title">${video.name} · ${settings.instance_name}</%block>
 <%block name="head">
@@ -81,6 +81,22 @@ from handlers.embed import embed_html
       <button type="submit" class="button danger">Delete</button>
     </form>
   </div>
+  % endif
+  % if video.state == 'published' and video.download_enabled and video.is_local and files:
+  <details class="share download">
+    <summary>Download</summary>
+    <ul>
+    % for f in files:
+      <% t = torrent_fields(settings, video, f) %>
+      <li>${f"{f.resolution}p" if f.resolution else "Audio"}:
+        <a href="/download/streaming-playlists/hls/videos/${video.uuid}-${f.resolution}-fragmented.mp4" download>MP4</a>
+        % if t['torrentUrl']:
+        · <a href="${t['torrentDownloadUrl']}">Torrent</a> · <a href="${t['magnetUri']}">Magnet link</a>
+        % endif
+        <span class="meta">(${f"{f.size / 1024**2:.1f}"} MB)</span></li>
+    % endfor
+    </ul>
+  </details>
   % endif
   % if video.state == 'published' and video.privacy != 3:
   <details class="share">

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from app.constants import CATEGORIES, LANGUAGES, LICENCES
 from app.federation.actors import CONTEXT, PUBLIC
-from app.serialize import iso, media_base, video_url
+from app.serialize import iso, media_base, torrent_fields, video_url
 from app.settings import Settings
 from models.videos import Privacy, State, Video, VideoFile
 
@@ -96,7 +96,7 @@ def _image(url: str, width: int, aspect: float | None) -> dict[str, Any]:
     return dict(type="Image", url=url, mediaType="image/jpeg", width=width, height=height)
 
 
-def _file_links(base: str, f: VideoFile) -> list[dict[str, Any]]:
+def _file_links(settings: Settings, video: Video, base: str, f: VideoFile) -> list[dict[str, Any]]:
     """The HLS tag[] Links of one rendition: the fragmented MP4 (torrent and magnet
     Links, when Shoal makes them, follow it here, in PeerTube's order)."""
     attachment = [
@@ -117,7 +117,27 @@ def _file_links(base: str, f: VideoFile) -> list[dict[str, Any]]:
         "fps": round(f.fps) if f.fps else -1,
         "attachment": attachment,
     }
-    return [mp4]
+    links = [mp4]
+    extra = torrent_fields(settings, video, f)
+    if extra["torrentUrl"]:
+        size = {"height": f.height, "width": f.width, "fps": mp4["fps"]}
+        links.append(
+            {
+                "type": "Link",
+                "mediaType": "application/x-bittorrent",
+                "href": extra["torrentUrl"],
+                **size,
+            }
+        )
+        links.append(
+            {
+                "type": "Link",
+                "mediaType": "application/x-bittorrent;x-scheme-handler/magnet",
+                "href": extra["magnetUri"],
+                **size,
+            }
+        )
+    return links
 
 
 def _hls_link(settings: Settings, video: Video, files: list[VideoFile]) -> dict[str, Any]:
@@ -129,7 +149,7 @@ def _hls_link(settings: Settings, video: Video, files: list[VideoFile]) -> dict[
     sha256 = f"{base}/{video.hls_sha256}"
     tag.append({"type": "Link", "name": "sha256", "mediaType": "application/json", "href": sha256})
     for f in files:
-        tag.extend(_file_links(base, f))
+        tag.extend(_file_links(settings, video, base, f))
     return {"type": "Link", "mediaType": "application/x-mpegURL", "href": master, "tag": tag}
 
 

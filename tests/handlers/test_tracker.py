@@ -1,0 +1,535 @@
+"""The tracker against a real Shoal server: HTTP announce/scrape with bencoded replies,
+and WebTorrent over WebSocket as p2p-media-loader speaks it, for swarms of videos
+the server knows (so app/tracker_swarms.py's ids are exercised end to end)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import struct
+import threading
+import uuid
+from urllib.parse import quote_from_bytes
+
+import httpx
+import pytest
+import tornado.httpserver
+import tornado.ioloop
+import tornado.netutil
+import tornado.websocket
+
+from app.db import make_database
+from app.settings import Settings
+from app.tracker import bdecode
+from app.tracker_swarms import (
+    master_playlist_infohashes,
+    p2pml_infohash,
+    peertube_infohash,
+    stream_short_id,
+    video_infohashes,
+)
+from app.videos import media_url
+from handlers import tracker
+from models import bind_context, db, utcnow
+from models.accounts import Account, Channel, User
+from models.videos import State, Video, VideoFile
+from tests.conftest import LiveServer
+from tests.handlers.test_api_videos import upload
+
+
+class TrackerServer(LiveServer):
+    """A LiveServer whose app also has the tracker's routes (until app/web.py lists
+    them), listening on 127.0.0.1 and, where the machine has it, on ::1."""
+
+    def __init__(self, settings: Settings, **app_settings: object) -> None:
+        self.app_settings = app_settings
+        self.database = make_database(settings.database_url)
+        self.sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+        port = self.sockets[0].getsockname()[1]
+        try:
+            self.sockets += tornado.netutil.bind_sockets(port, "::1")
+            self.url6: str | None = f"http://[::1]:{port}"
+        except OSError:
+            self.url6 = None
+        self.settings = settings.with_(host=f"127.0.0.1:{port}", port=port)
+        self.url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}/tracker/socket"
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+
+    def _run(self) -> None:
+        from app.web import make_app
+
+        bind_context(self.database)
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        self.loop = tornado.ioloop.IOLoop.current()
+        self.app = make_app(self.settings, **self.app_settings)
+        self.app.add_handlers(r".*", tracker.ROUTES)  # matched before make_app's routes
+        server = tornado.httpserver.HTTPServer(self.app)
+        server.add_sockets(self.sockets)
+        self._ready.set()
+        self.loop.start()
+        server.stop()
+        if not db.is_closed():
+            db.close()
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest, settings: Settings):
+    """A running Shoal web server with the tracker routes (overrides conftest's).
+
+    A test may give it Application settings with
+    `@pytest.mark.parametrize("server", [{...}], indirect=True)`.
+    """
+    live = TrackerServer(settings, **getattr(request, "param", {}))
+    yield live
+    live.stop()
+
+
+MASTER_240 = (420000, "avc1.64000d", 320, 240, "25")
+
+
+@pytest.fixture
+def video(local_user: User, live_settings: Settings) -> Video:
+    """alice's published video with two renditions, as the transcoder records them."""
+    channel = Channel.select().join(Account).where(Account.user == local_user).get()
+    video = Video.create(
+        uuid=uuid.uuid4(),
+        channel=channel,
+        name="Cats over P2P",
+        state=State.PUBLISHED,
+        hls_master="abc-master.m3u8",
+        published_at=utcnow(),
+    )
+    for height, width, bandwidth, codecs in (
+        (240, 320, 420000, "avc1.64000d,mp4a.40.2"),
+        (144, 192, 150000, "avc1.64000b,mp4a.40.2"),
+    ):
+        VideoFile.create(
+            video=video,
+            resolution=height,
+            width=width,
+            height=height,
+            fps=25.0,
+            bandwidth=bandwidth,
+            codecs=codecs,
+            filename=f"abc-{height}-fragmented.mp4",
+            playlist=f"abc-{height}.m3u8",
+        )
+    return video
+
+
+@pytest.fixture
+def info_hash(video: Video, live_settings: Settings) -> str:
+    """The info_hash p2p-media-loader 2.3.1 announces for the video's 240p stream."""
+    master = media_url(live_settings, video, video.hls_master)
+    return p2pml_infohash(master, stream_short_id(*MASTER_240)).decode("latin-1")
+
+
+UNKNOWN = "z" * 20
+
+
+def peer(n: int) -> str:
+    """A peer id with bytes JSON must carry as \\u escapes."""
+    return f"-PM0203-\x00\xff{n:010d}"
+
+
+def offer_id(n: int) -> str:
+    return f"\x01\xfe{n:018d}"
+
+
+# --- HTTP ---------------------------------------------------------------------------------
+
+
+def announce_url(info_hash: str, peer_id: str, port: int, **params: object) -> str:
+    query = {
+        "info_hash": quote_from_bytes(info_hash.encode("latin-1")),
+        "peer_id": quote_from_bytes(peer_id.encode("latin-1")),
+        "port": port,
+        "uploaded": 0,
+        "downloaded": 0,
+        "left": 1000,
+        "compact": 1,
+        **params,
+    }
+    return "/tracker/announce?" + "&".join(f"{k}={v}" for k, v in query.items())
+
+
+def get_bencoded(base: str, path: str) -> dict:
+    response = httpx.get(base + path, timeout=10)
+    assert response.status_code == 200, response.text
+    return bdecode(response.content)
+
+
+def test_http_announce_answers_bencoded_compact_peers(server, info_hash):
+    first = get_bencoded(server.url, announce_url(info_hash, peer(1), 6881, event="started"))
+    assert first[b"interval"] == 120
+    assert (first[b"complete"], first[b"incomplete"], first[b"peers"]) == (0, 1, b"")
+    second = get_bencoded(server.url, announce_url(info_hash, peer(2), 6882, left=0))
+    assert (second[b"complete"], second[b"incomplete"]) == (1, 1)
+    assert second[b"peers"] == bytes([127, 0, 0, 1]) + struct.pack("!H", 6881)
+    full = get_bencoded(server.url, announce_url(info_hash, peer(3), 6883, compact=0))
+    assert sorted((p[b"ip"], p[b"port"], p[b"peer id"]) for p in full[b"peers"]) == [
+        (b"127.0.0.1", 6881, peer(1).encode("latin-1")),
+        (b"127.0.0.1", 6882, peer(2).encode("latin-1")),
+    ]
+    stopped = get_bencoded(server.url, announce_url(info_hash, peer(3), 6883, event="stopped"))
+    assert (stopped[b"complete"], stopped[b"incomplete"]) == (1, 1)
+
+
+def test_http_announce_gives_ipv6_peers_in_peers6(server, info_hash):
+    if server.url6 is None:
+        pytest.skip("no IPv6 loopback here")
+    get_bencoded(server.url6, announce_url(info_hash, peer(6), 7000))
+    reply = get_bencoded(server.url, announce_url(info_hash, peer(4), 6881))
+    assert reply[b"peers"] == b""
+    assert reply[b"peers6"] == b"\x00" * 15 + b"\x01" + struct.pack("!H", 7000)
+    assert len(reply[b"peers6"]) == 18
+
+
+def test_http_scrape_counts_swarms(server, info_hash, video, live_settings):
+    get_bencoded(server.url, announce_url(info_hash, peer(1), 6881))
+    get_bencoded(server.url, announce_url(info_hash, peer(2), 6882, event="completed", left=0))
+    master = media_url(live_settings, video, video.hls_master)
+    other = peertube_infohash(master, 1)  # known, nobody in it
+    query = f"info_hash={quote_from_bytes(info_hash.encode())}&info_hash={quote_from_bytes(other)}"
+    files = get_bencoded(server.url, "/tracker/scrape?" + query)[b"files"]
+    assert files == {
+        info_hash.encode(): {b"complete": 1, b"incomplete": 1, b"downloaded": 1},
+        other: {b"complete": 0, b"incomplete": 0, b"downloaded": 0},
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        (announce_url("a" * 19, peer(1), 6881), b"invalid info_hash"),
+        (announce_url(UNKNOWN, peer(1), 6881), b"unknown swarm"),
+        (announce_url(UNKNOWN, "p" * 21, 6881), b"invalid peer_id"),
+        (announce_url(UNKNOWN, peer(1), 0), b"invalid port"),
+        (announce_url(UNKNOWN, peer(1), 70000), b"invalid number"),
+        ("/tracker/scrape?info_hash=abc", b"invalid info_hash"),
+    ],
+)
+def test_http_errors_are_failure_reasons(server, video, path, reason):
+    reply = get_bencoded(server.url, path)
+    assert list(reply) == [b"failure reason"]
+    assert reply[b"failure reason"].startswith(reason)
+
+
+# --- WebSocket ----------------------------------------------------------------------------
+
+
+async def connect(url: str) -> tornado.websocket.WebSocketClientConnection:
+    return await tornado.websocket.websocket_connect(url)
+
+
+async def recv(conn: tornado.websocket.WebSocketClientConnection, timeout: float = 5) -> dict:
+    message = await asyncio.wait_for(conn.read_message(), timeout)
+    return None if message is None else json.loads(message)
+
+
+async def send(conn: tornado.websocket.WebSocketClientConnection, **message: object) -> None:
+    await conn.write_message(json.dumps(message))
+
+
+def announce(info_hash: str, peer_id: str, offers: int = 0, **extra: object) -> dict:
+    return {
+        "action": "announce",
+        "info_hash": info_hash,
+        "peer_id": peer_id,
+        "numwant": offers,
+        "uploaded": 0,
+        "downloaded": 0,
+        "offers": [
+            {"offer": {"type": "offer", "sdp": f"sdp {peer_id[-2:]} {n}"}, "offer_id": offer_id(n)}
+            for n in range(offers)
+        ],
+        **extra,
+    }
+
+
+async def scrape(conn, info_hash: str) -> dict:
+    await send(conn, action="scrape", info_hash=info_hash)
+    reply = await recv(conn)
+    assert reply["action"] == "scrape"
+    return reply["files"][info_hash]
+
+
+@pytest.mark.parametrize("fast_reads", [True, False], ids=["batch-reads", "tornado-reads"])
+def test_websocket_peers_meet_through_offers_and_answers(
+    server, info_hash, fast_reads, monkeypatch
+):
+    monkeypatch.setattr(tracker, "_FAST_READS", fast_reads)  # also as on another Tornado
+
+    async def main() -> None:
+        a, b = await connect(server.ws_url), await connect(server.ws_url)
+        await send(a, **announce(info_hash, peer(1), offers=2, event="started"))
+        assert await recv(a) == {
+            "action": "announce",
+            "interval": 120,
+            "info_hash": info_hash,
+            "complete": 0,
+            "incomplete": 1,
+        }
+        await send(b, **announce(info_hash, peer(2), offers=3, event="started"))
+        reply = await recv(b)
+        assert (reply["complete"], reply["incomplete"]) == (0, 2)
+        # one peer in the swarm besides b: one of b's offers reaches it
+        relayed = await recv(a)
+        assert relayed == {
+            "action": "announce",
+            "offer": {"type": "offer", "sdp": f"sdp {peer(2)[-2:]} 0"},
+            "offer_id": offer_id(0),
+            "peer_id": peer(2),
+            "info_hash": info_hash,
+        }
+        answer = {"type": "answer", "sdp": "a's answer"}
+        await send(
+            a,
+            action="announce",
+            info_hash=info_hash,
+            peer_id=peer(1),
+            to_peer_id=peer(2),
+            answer=answer,
+            offer_id=offer_id(0),
+        )
+        assert await recv(b) == {
+            "action": "announce",
+            "answer": answer,
+            "offer_id": offer_id(0),
+            "peer_id": peer(1),
+            "info_hash": info_hash,
+        }
+        # the answer itself is not replied to: a's next message is its scrape reply
+        assert await scrape(a, info_hash) == {"complete": 0, "incomplete": 2, "downloaded": 0}
+
+        await send(b, **announce(info_hash, peer(2), event="completed"))
+        assert (await recv(b))["complete"] == 1
+        await send(b, **announce(info_hash, peer(2), event="stopped"))
+        assert ((await recv(b))["complete"], await scrape(a, info_hash)) == (
+            0,
+            {"complete": 0, "incomplete": 1, "downloaded": 1},
+        )
+        # a re-announce with offers now finds nobody to send them to
+        await send(a, **announce(info_hash, peer(1), offers=2))
+        assert (await recv(a))["incomplete"] == 1
+        with pytest.raises(asyncio.TimeoutError):
+            await recv(b, timeout=0.3)
+
+        # closing the socket is stopping in every swarm of that socket
+        a.close()
+        for _ in range(50):
+            if await scrape(b, info_hash) == {"complete": 0, "incomplete": 0, "downloaded": 0}:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail("a's peer stayed in the swarm after its socket closed")
+        b.close()
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ("{not json", "invalid JSON"),
+        ("[1, 2]", "a message must be a JSON object"),
+        ('{"action": "dance"}', "invalid action"),
+        (json.dumps(announce("a" * 21, peer(1))), "invalid info_hash"),
+        (json.dumps(announce(7, peer(1))), "invalid info_hash"),
+        (json.dumps(announce(UNKNOWN, "p" * 19)), "invalid peer_id"),
+        (json.dumps(announce(UNKNOWN, peer(1), event=3)), "invalid announce"),
+        (json.dumps({**announce(UNKNOWN, peer(1)), "offers": "many"}), "invalid announce"),
+        (json.dumps({**announce(UNKNOWN, peer(1)), "offers": [{"offer_id": 1}]}), "invalid offer"),
+        (json.dumps(announce(UNKNOWN, peer(1), to_peer_id="x", answer={})), "invalid to_peer_id"),
+        (json.dumps({"action": "scrape", "info_hash": ["short"]}), "invalid info_hash"),
+    ],
+)
+def test_malformed_message_closes_only_that_socket(server, info_hash, message, reason):
+    async def main() -> None:
+        good, bad = await connect(server.ws_url), await connect(server.ws_url)
+        await send(good, **announce(info_hash, peer(1), event="started"))
+        assert (await recv(good))["incomplete"] == 1
+        await bad.write_message(message)
+        refusal = await recv(bad)
+        assert refusal["failure reason"] == reason
+        assert await recv(bad) is None  # closed by the server
+        assert bad.close_code == 1008
+        await send(good, **announce(info_hash, peer(1)))
+        assert (await recv(good))["incomplete"] == 1
+        good.close()
+
+    asyncio.run(main())
+
+
+def test_unknown_swarm_is_refused_and_the_socket_closed(server, info_hash):
+    async def main() -> None:
+        conn = await connect(server.ws_url)
+        await send(conn, **announce(info_hash, peer(1)))
+        assert (await recv(conn))["incomplete"] == 1
+        await send(conn, **announce(UNKNOWN, peer(1), offers=1))
+        refusal = await recv(conn)
+        assert refusal["failure reason"].startswith("unknown swarm")
+        assert (refusal["info_hash"], refusal["action"]) == (UNKNOWN, "announce")
+        assert await recv(conn) is None
+        other = await connect(server.ws_url)  # and the closed socket left its swarms
+        assert await scrape(other, info_hash) == {"complete": 0, "incomplete": 0, "downloaded": 0}
+        other.close()
+
+    asyncio.run(main())
+
+
+def test_flood_from_one_address_is_refused(server, info_hash):
+    async def main() -> None:
+        conn = await connect(server.ws_url)
+        answered = 0
+        for _ in range(60):
+            await send(conn, **announce(info_hash, peer(1)))
+        while (reply := await recv(conn)) is not None and "failure reason" not in reply:
+            answered += 1
+        assert 30 <= answered < 40  # the burst, and what refilled meanwhile
+        assert reply["failure reason"].startswith("too many messages")
+        assert await recv(conn) is None
+        if server.url6 is not None:  # another address is still served
+            port = server.settings.port
+            v6 = await connect(f"ws://[::1]:{port}/tracker/socket")
+            assert (await scrape(v6, info_hash))["incomplete"] == 0
+            v6.close()
+
+    asyncio.run(main())
+
+
+# --- swarm ids of a real video --------------------------------------------------------------
+
+
+def test_ids_of_a_transcoded_video_are_accepted(server, alice_api, clip, run_jobs, live_settings):
+    """The ids computed from the database are the ones the real master playlist gives."""
+    ids = upload(alice_api, clip)
+    run_jobs()
+    video = Video.get(Video.uuid == ids["uuid"])
+    master = media_url(live_settings, video, video.hls_master)
+    text = httpx.get(master, timeout=10).text
+    files = list(VideoFile.select().where(VideoFile.video == video))
+    from_playlist = master_playlist_infohashes(master, text)
+    assert len(from_playlist) == len(files) >= 2
+    assert from_playlist <= video_infohashes(live_settings, video, files)
+
+    async def main() -> None:
+        conn = await connect(server.ws_url)
+        for n, info_hash in enumerate(sorted(from_playlist)):
+            await send(conn, **announce(info_hash.decode(), peer(n), offers=1, event="started"))
+            assert (await recv(conn))["incomplete"] == 1
+        legacy = peertube_infohash(master, 0).decode("latin-1")
+        await send(conn, **announce(legacy, peer(9), event="started"))
+        assert (await recv(conn))["incomplete"] == 1
+        conn.close()
+
+    asyncio.run(main())
+
+
+async def raw_socket(server: TrackerServer) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A WebSocket that never answers pings (a peer whose network went away)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.settings.port)
+    writer.write(
+        b"GET /tracker/socket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+    assert b" 101 " in await reader.readuntil(b"\r\n\r\n")
+    return reader, writer
+
+
+def frame(payload: bytes, opcode: int = 0x1, fin: bool = True, mask: bool = True) -> bytes:
+    """A client frame, masked with a real key unless told otherwise."""
+    size = len(payload)
+    first = bytes([(0x80 if fin else 0) | opcode])
+    bit = 0x80 if mask else 0
+    if size < 126:
+        head = first + bytes([bit | size])
+    elif size < 65536:
+        head = first + bytes([bit | 126]) + size.to_bytes(2, "big")
+    else:
+        head = first + bytes([bit | 127]) + size.to_bytes(8, "big")
+    if not mask:
+        return head + payload
+    key = b"\x12\x34\x56\x78"
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def masked(text: str) -> bytes:
+    return frame(text.encode())
+
+
+async def read_frames(reader: asyncio.StreamReader, until: bytes, timeout: float = 5) -> bytes:
+    frames = b""
+    while until not in frames:
+        chunk = await asyncio.wait_for(reader.read(65536), timeout)
+        assert chunk, frames
+        frames += chunk
+    return frames
+
+
+def test_frames_split_fragmented_or_trickled_are_read_whole(server, info_hash):
+    async def main() -> None:
+        reader, writer = await raw_socket(server)
+        message = json.dumps(announce(info_hash, peer(1), offers=3)).encode()
+        assert 126 <= len(message) < 65536  # a 16-bit length
+        # a fragmented message (text frame without FIN, then a continuation), with a
+        # ping between the pieces, all sent one byte at a time
+        data = (
+            frame(message[:100], fin=False)
+            + frame(b"hi", opcode=0x9)
+            + frame(message[100:], opcode=0x0)
+        )
+        for i in range(len(data)):
+            writer.write(data[i : i + 1])
+            await writer.drain()
+        frames = await read_frames(reader, b'"incomplete":1}')
+        assert frames.startswith(b"\x8a\x02hi")  # the pong, then the reply
+        # a declared length over the limit closes with 1009, before the body comes
+        writer.write(frame(b"x" * 70000)[:14])
+        assert (await read_frames(reader, b"message too big")).endswith(
+            b"\x88\x11\x03\xf1message too big"
+        )
+        writer.close()
+
+    asyncio.run(main())
+
+
+def test_unmasked_client_frame_is_cut_off(server):
+    async def main() -> None:
+        reader, writer = await raw_socket(server)
+        writer.write(frame(b'{"action": "scrape"}', mask=False))
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # dropped without a word
+        writer.close()
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("server", [{"websocket_ping_interval": 0.3}], indirect=True)
+def test_silent_socket_is_closed_and_leaves_its_swarms(server, info_hash):
+    async def main() -> None:
+        listener = await connect(server.ws_url)  # answers pings, as browsers do
+        reader, writer = await raw_socket(server)
+        silent = {"action": "announce", "info_hash": info_hash, "peer_id": "s" * 20}
+        writer.write(masked(json.dumps(silent)))
+        assert b'"incomplete":1' in await reader.read(4096)
+        await send(listener, **announce(info_hash, peer(1)))
+        assert (await recv(listener))["incomplete"] == 2
+        # what the silent socket gets next: pings, then the server's close
+        frames = await read_frames(reader, b"no answer to ping")
+        assert b"\x89\x00" in frames  # a ping it never answered
+        assert frames.endswith(b"\x88\x13\x03\xe9no answer to ping")  # close 1001
+        await asyncio.sleep(0.7)
+        assert await scrape(listener, info_hash) == {
+            "complete": 0,
+            "incomplete": 1,
+            "downloaded": 0,
+        }  # the answering socket outlived several pings
+        listener.close()
+        writer.close()
+
+    asyncio.run(main())
