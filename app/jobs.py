@@ -57,44 +57,23 @@ def claim(
     """Lock up to `limit` due jobs for this worker and return them."""
     now = utcnow()
     until = now + dt.timedelta(seconds=lease_seconds)
+    due = Job.select(Job.id).where(_claimable(now, kinds)).order_by(Job.run_at, Job.id).limit(limit)
     if dialect() == "postgres":
-        with db.atomic():
-            inner = (
-                Job.select(Job.id)
-                .where(_claimable(now, kinds))
-                .order_by(Job.run_at, Job.id)
-                .limit(limit)
-                .for_update("FOR UPDATE SKIP LOCKED")
-            )
-            ids = [row.id for row in inner]
-            if not ids:
-                return []
-            Job.update(
-                state=JobState.RUNNING,
-                attempts=Job.attempts + 1,
-                locked_by=worker_id,
-                locked_until=until,
-                updated_at=now,
-            ).where(Job.id.in_(ids)).execute()
-    else:
-        # BEGIN IMMEDIATE: one writer at a time, so two workers never take the same row.
-        with db.atomic("IMMEDIATE"):
-            ids = [
-                row.id
-                for row in Job.select(Job.id)
-                .where(_claimable(now, kinds))
-                .order_by(Job.run_at, Job.id)
-                .limit(limit)
-            ]
-            if not ids:
-                return []
-            Job.update(
-                state=JobState.RUNNING,
-                attempts=Job.attempts + 1,
-                locked_by=worker_id,
-                locked_until=until,
-                updated_at=now,
-            ).where(Job.id.in_(ids)).execute()
+        # Rows another worker is claiming are skipped, not waited for.
+        due = due.for_update("FOR UPDATE SKIP LOCKED")
+    # On SQLite every transaction begins IMMEDIATE (app/db.py): one writer at a time, so
+    # two workers never take the same row either.
+    with db.atomic():
+        ids = [row.id for row in due]
+        if not ids:
+            return []
+        Job.update(
+            state=JobState.RUNNING,
+            attempts=Job.attempts + 1,
+            locked_by=worker_id,
+            locked_until=until,
+            updated_at=now,
+        ).where(Job.id.in_(ids)).execute()
     return list(Job.select().where(Job.id.in_(ids)).order_by(Job.run_at, Job.id))
 
 

@@ -303,6 +303,18 @@ class APIHandler(BaseHandler):
             }
         )
 
+    def send_videos(self, query, default_sort: str = "-publishedAt") -> None:
+        """A page of videos in PeerTube's list shape: start, count and sort from the query."""
+        from app import serialize, videos
+
+        total, rows = videos.page(
+            query,
+            self.get_argument("sort", default_sort),
+            self.int_argument("start", 0),
+            self.int_argument("count", 15, 1, 100),
+        )
+        self.send({"total": total, "data": [serialize.video_json(self.shoal, v) for v in rows]})
+
     def send(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.finish(json.dumps(data, ensure_ascii=False))

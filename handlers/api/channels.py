@@ -96,14 +96,7 @@ class ChannelVideosHandler(APIHandler):
         channel = channels.find_channel(handle, self.shoal.host)
         if channel is None:
             raise Problem(404, "Video channel not found")
-        query = videos.listed_query(channel=channel)
-        total, rows = videos.page(
-            query,
-            self.get_argument("sort", "-publishedAt"),
-            self.int_argument("start", 0),
-            self.int_argument("count", 15, 1, 100),
-        )
-        self.send({"total": total, "data": [serialize.video_json(self.shoal, v) for v in rows]})
+        self.send_videos(videos.listed_query(channel=channel))
 
 
 class AccountHandler(APIHandler):
@@ -121,14 +114,7 @@ class AccountVideosHandler(APIHandler):
         account = channels.find_account(handle, self.shoal.host)
         if account is None:
             raise Problem(404, "Account not found")
-        query = videos.listed_query(account=account)
-        total, rows = videos.page(
-            query,
-            self.get_argument("sort", "-publishedAt"),
-            self.int_argument("start", 0),
-            self.int_argument("count", 15, 1, 100),
-        )
-        self.send({"total": total, "data": [serialize.video_json(self.shoal, v) for v in rows]})
+        self.send_videos(videos.listed_query(account=account))
 
 
 class AccountChannelsHandler(APIHandler):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import serialize, subscriptions, videos
+from app import serialize, subscriptions
 from handlers.base import APIHandler, Problem
 
 
@@ -46,14 +46,7 @@ class ExistHandler(APIHandler):
 
 class SubscriptionVideosHandler(APIHandler):
     def get(self) -> None:
-        query = subscriptions.subscription_videos_query(self.user)
-        total, rows = videos.page(
-            query,
-            self.get_argument("sort", "-publishedAt"),
-            self.int_argument("start", 0),
-            self.int_argument("count", 15, 1, 100),
-        )
-        self.send({"total": total, "data": [serialize.video_json(self.shoal, v) for v in rows]})
+        self.send_videos(subscriptions.subscription_videos_query(self.user))
 
 
 ROUTES = [

@@ -23,11 +23,8 @@ class MyQuotaHandler(APIHandler):
 
 class MyVideosHandler(APIHandler):
     def get(self) -> None:
-        start = self.int_argument("start", 0)
-        count = self.int_argument("count", 15, 1, 100)
         query = videos.listed_query(account=auth.account_of(self.user), viewer=self.user)
-        total, rows = videos.page(query, self.get_argument("sort", "-createdAt"), start, count)
-        self.send({"total": total, "data": [serialize.video_json(self.shoal, v) for v in rows]})
+        self.send_videos(query, default_sort="-createdAt")
 
 
 def _create(handler: APIHandler, data: dict, role: Role) -> None:
