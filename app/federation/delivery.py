@@ -81,11 +81,18 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 async def _post(
-    settings: Settings, signer: Actor, inbox: str, body: bytes
+    settings: Settings, signer: Actor, inbox: str, body: bytes, checked: dict[str, asyncio.Future]
 ) -> tuple[int, str, float | None]:
-    """POST one copy; (status, error, retry_after). status 0 when no answer came."""
+    """POST one copy; (status, error, retry_after). status 0 when no answer came.
+
+    `checked` holds one address check per host for the whole round (one DNS lookup).
+    """
     try:
-        await asyncio.get_running_loop().run_in_executor(None, fetch.check_url, settings, inbox)
+        host = host_of(inbox)
+        if host not in checked:
+            loop = asyncio.get_running_loop()
+            checked[host] = loop.run_in_executor(None, fetch.check_url, settings, inbox)
+        await asyncio.shield(checked[host])
         request = fetch.signed_request(settings, inbox, method="POST", body=body, signer=signer)
         response = await AsyncHTTPClient().fetch(request, raise_error=False)
     except fetch.FetchError as err:
@@ -119,10 +126,11 @@ def deliver_activity(settings: Settings, activity_id: int) -> dt.datetime | None
     async def run() -> list[tuple[Delivery, tuple[int, str, float | None]]]:
         limit = asyncio.Semaphore(CONCURRENCY)
         AsyncHTTPClient.configure(None, max_clients=CONCURRENCY)
+        checked: dict[str, asyncio.Future] = {}
 
         async def one(d: Delivery):
             async with limit:
-                return d, await _post(settings, signer, d.inbox, body)
+                return d, await _post(settings, signer, d.inbox, body, checked)
 
         return await asyncio.gather(*(one(d) for d in due))
 

@@ -19,7 +19,7 @@ from app.federation import actors, publish, remote
 from app.federation.fetch import FetchError, fetch_json
 from app.federation.objects import first_id, host_of
 from app.settings import Settings
-from models import db
+from models import db, utcnow
 from models.federation import Actor, ActorType, Follow, FollowState, InboxActivity
 from models.videos import Video
 
@@ -60,17 +60,25 @@ def store(activity: dict, body: bytes) -> InboxActivity | None:
     digest = hashlib.sha256(json.dumps(_without_signature(activity), sort_keys=True).encode())
     key = hashlib.sha256(f"{ap_id}\n{digest.hexdigest()}".encode()).hexdigest()
     with db.atomic():
-        if InboxActivity.select().where(InboxActivity.key == key).exists():
-            return None
-        row = InboxActivity.create(
-            key=key,
-            ap_id=ap_id[:2000],
-            type=activity["type"][:32],
-            actor=first_id(activity["actor"])[:2000],
-            body=body.decode("utf-8", "replace"),
+        # One statement, no read first: a replay races nobody and inserts nothing.
+        inserted = list(
+            InboxActivity.insert(
+                key=key,
+                ap_id=ap_id[:2000],
+                type=activity["type"][:32],
+                actor=first_id(activity["actor"])[:2000],
+                body=body.decode("utf-8", "replace"),
+                received_at=utcnow(),
+            )
+            .on_conflict_ignore()
+            .returning(InboxActivity.id)
+            .execute()
         )
-        jobs.enqueue(INBOX_JOB, {"id": row.id})
-    return row
+        if not inserted:
+            return None
+        row_id = inserted[0][0] if isinstance(inserted[0], tuple) else inserted[0].id
+        jobs.enqueue(INBOX_JOB, {"id": row_id})
+    return InboxActivity.get_by_id(row_id)
 
 
 def _without_signature(activity: dict) -> dict:
