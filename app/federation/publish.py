@@ -91,16 +91,18 @@ def announce_video(settings: Settings, video: Video, *, update: bool = False) ->
     )
     queue_activity(account_actor, create, inboxes)
     if video.privacy == Privacy.PUBLIC:
-        channel_url = actors.actor_url(settings, channel_actor)
-        announce = activity(
-            "Announce",
-            channel_url,
-            url,
-            activity_id=f"{url}/announces/{channel_actor.id}",
-            to=[actors.PUBLIC],
-            cc=[f"{channel_url}/followers"],
-        )
-        queue_activity(channel_actor, announce, inboxes)
+        # As PeerTube: the channel and the server itself announce the video too.
+        for announcer in (channel_actor, actors.server_actor()):
+            announcer_url = actors.actor_url(settings, announcer)
+            announce = activity(
+                "Announce",
+                announcer_url,
+                url,
+                activity_id=f"{url}/announces/{announcer.id}",
+                to=[actors.PUBLIC],
+                cc=[f"{announcer_url}/followers"],
+            )
+            queue_activity(announcer, announce, inboxes)
 
 
 def delete_video(settings: Settings, video: Video) -> None:

@@ -149,7 +149,7 @@ def test_a_server_down_gets_its_backlog_when_it_returns(instances, clip):
     origin.run_jobs()
     with origin.use():
         waiting = list(Delivery.select().where(Delivery.state != "sent"))
-        assert len(waiting) == 2  # Create and Announce, one copy each to the shared inbox
+        assert len(waiting) == 3  # Create and two Announces, one copy each to the shared inbox
         assert all(d.state == "pending" and d.attempts == 1 and d.last_error for d in waiting)
         assert all(d.next_at > utcnow() for d in waiting)  # backing off
         assert origin.run_jobs() == 0  # nothing due yet
