@@ -31,6 +31,11 @@ KINDS: dict[str, Callable[[Settings, dict, Heartbeat], None]] = {
 }
 
 
+# Jobs that take milliseconds: claimed in batches, with one lease for the batch.
+QUICK_KINDS = list(federation.KINDS)
+QUICK_BATCH = 16
+
+
 class Runner:
     """Claims and runs jobs until stopped."""
 
@@ -89,19 +94,27 @@ class Runner:
     def run_forever(self) -> None:
         """Poll with backoff when idle; stop cleanly on SIGTERM/SIGINT."""
         idle = 0.1
+        quick_turn = True
         while not self.stopping.is_set():
+            # Turns alternate: a batch of quick jobs (federation), then one job of any kind,
+            # so a flood of activities neither waits behind a transcode nor starves it.
+            kinds, limit = (QUICK_KINDS, QUICK_BATCH) if quick_turn else (None, 1)
+            quick_turn = not quick_turn
             try:
-                claimed = jobs.claim(self.worker_id, self.settings.job_lease_seconds, limit=1)
+                claimed = jobs.claim(self.worker_id, self.settings.job_lease_seconds, limit, kinds)
             except Exception:
                 log.exception("claiming jobs failed; retrying")
                 claimed = []
             if not claimed:
-                self.stopping.wait(idle)
-                idle = min(idle * 2, 2.0)
+                if quick_turn:  # both turns found nothing
+                    self.stopping.wait(idle)
+                    idle = min(idle * 2, 2.0)
                 continue
             idle = 0.1
             for job in claimed:
-                log.info("running job %s (%s)", job.id, job.kind)
+                if self.stopping.is_set():
+                    break  # the rest go back to the queue when their lease ends
+                log.debug("running job %s (%s)", job.id, job.kind)
                 self.run_job(job)
 
     def install_signal_handlers(self) -> None:
