@@ -498,3 +498,6 @@ def test_hidden_back_catalogue_still_delivers_each_new_video_to_followers(instan
     assert [
         v["name"] for v in visitor.get("/api/v1/video-channels/alice_channel/videos").json()["data"]
     ] == ["Brand new"]
+    # a feed reader gets the new video too, and never the archive
+    feed = visitor.get("/feeds/videos.xml", params={"videoChannelName": "alice_channel"}).text
+    assert "Brand new" in feed and "From the archive" not in feed
