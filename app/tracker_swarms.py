@@ -49,9 +49,10 @@ Three kinds of id are accepted.
    "+V" + index, raw 20 bytes (`swarm_id()` in app/federation/objects.py is
    its hex, published in ActivityPub `Infohash` tags), for PeerTube players.
 
-3. BitTorrent info-hashes of torrents: from `extra_infohashes` (ids added in
-   this process) and the functions in `infohash_sources` (called at each
-   refresh, e.g. reading a torrent info-hash column).
+3. BitTorrent info-hashes of the renditions' torrents: VideoFile.infohash
+   (hex, see app/torrents.py), plus `extra_infohashes` (ids added in this
+   process) and whatever the functions in `infohash_sources` return (called
+   at each refresh).
 
 Local videos are complete: their VideoFile rows hold the BANDWIDTH, CODECS,
 RESOLUTION and FRAME-RATE written into the master playlist. Remote videos
@@ -71,6 +72,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
+from app.media.hls import format_frame_rate
 from app.settings import Settings
 from app.videos import media_url
 from models import db
@@ -179,8 +181,6 @@ def _file_short_id(f: VideoFile) -> str | None:
     if not f.bandwidth:
         return None  # a remote rendition: its playlist attributes are not stored
     if f.height:
-        from app.media.hls import format_frame_rate
-
         return stream_short_id(
             f.bandwidth, video_codec(f.codecs), f.width, f.height, format_frame_rate(f.fps)
         )
@@ -188,7 +188,7 @@ def _file_short_id(f: VideoFile) -> str | None:
 
 
 def video_infohashes(settings: Settings, video: Video, files: list[VideoFile]) -> set[bytes]:
-    """Every info_hash of one video's swarms (kinds 1 and 2 of the module docstring)."""
+    """Every info_hash of one video's swarms (the three kinds of the module docstring)."""
     if not video.hls_master:
         return set()
     master = media_url(settings, video, video.hls_master).split("?")[0]

@@ -11,10 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from app import tracker_swarms
 from app.federation.objects import swarm_id
 from app.media.hls import Variant, write_master_playlist
 from app.tracker import Tracker, TrackerError, bdecode, bencode
 from app.tracker_swarms import (
+    MISS_TTL,
+    TTL,
+    KnownSwarms,
     master_playlist_infohashes,
     p2pml_infohash,
     peertube_infohash,
@@ -338,3 +342,22 @@ def test_ids_match_the_bundle(tmp_path):
         ["node", str(tmp_path / "ids.js")], capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == [x for _, short, ih in LEVELS for x in (short, ih.decode())]
+
+
+def test_known_swarms_are_cached_so_announces_do_not_query(monkeypatch, clock):
+    queries = []
+    monkeypatch.setattr(
+        tracker_swarms, "all_infohashes", lambda settings: queries.append(1) or {b"k" * 20}
+    )
+    monkeypatch.setattr(tracker_swarms, "extra_infohashes", set())
+    known = KnownSwarms(None, clock=clock)  # type: ignore[arg-type]
+    assert known.known_infohash(b"k" * 20) and len(queries) == 1
+    assert not known.known_infohash(b"u" * 20) and len(queries) == 1  # just refreshed
+    clock.now += MISS_TTL
+    assert not known.known_infohash(b"u" * 20) and len(queries) == 2  # a miss looks again
+    clock.now += MISS_TTL
+    assert known.known_infohash(b"k" * 20) and len(queries) == 2  # a hit does not
+    clock.now += TTL
+    assert known.known_infohash(b"k" * 20) and len(queries) == 3  # until the set is stale
+    tracker_swarms.extra_infohashes.add(b"t" * 20)  # a torrent made in this process
+    assert known.known_infohash(b"t" * 20) and len(queries) == 3

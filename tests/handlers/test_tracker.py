@@ -38,8 +38,8 @@ from tests.handlers.test_api_videos import upload
 
 
 class TrackerServer(LiveServer):
-    """A LiveServer whose app also has the tracker's routes (until app/web.py lists
-    them), listening on 127.0.0.1 and, where the machine has it, on ::1."""
+    """A LiveServer listening on 127.0.0.1 and, where the machine has it, on ::1
+    (for IPv6 peers), with Application settings a test may override."""
 
     def __init__(self, settings: Settings, **app_settings: object) -> None:
         self.app_settings = app_settings
@@ -66,7 +66,6 @@ class TrackerServer(LiveServer):
         asyncio.set_event_loop(asyncio.new_event_loop())
         self.loop = tornado.ioloop.IOLoop.current()
         self.app = make_app(self.settings, **self.app_settings)
-        self.app.add_handlers(r".*", tracker.ROUTES)  # matched before make_app's routes
         server = tornado.httpserver.HTTPServer(self.app)
         server.add_sockets(self.sockets)
         self._ready.set()
@@ -78,7 +77,7 @@ class TrackerServer(LiveServer):
 
 @pytest.fixture
 def server(request: pytest.FixtureRequest, settings: Settings):
-    """A running Shoal web server with the tracker routes (overrides conftest's).
+    """A running Shoal web server, also on ::1 (overrides conftest's).
 
     A test may give it Application settings with
     `@pytest.mark.parametrize("server", [{...}], indirect=True)`.
@@ -416,6 +415,11 @@ def test_ids_of_a_transcoded_video_are_accepted(server, alice_api, clip, run_job
     from_playlist = master_playlist_infohashes(master, text)
     assert len(from_playlist) == len(files) >= 2
     assert from_playlist <= video_infohashes(live_settings, video, files)
+    torrents = [f.infohash for f in files if getattr(f, "infohash", "")]
+    for n, torrent in enumerate(torrents):  # BitTorrent clients of the renditions' torrents
+        info_hash = bytes.fromhex(torrent).decode("latin-1")
+        reply = get_bencoded(server.url, announce_url(info_hash, peer(20 + n), 6881))
+        assert reply[b"incomplete"] == 1, reply
 
     async def main() -> None:
         conn = await connect(server.ws_url)
