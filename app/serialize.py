@@ -244,7 +244,7 @@ def user_json(settings: Settings, user: User, account: Account, channels: list[C
         "emailPublic": False,
         "emailVerified": None,
         "nsfwPolicy": user.nsfw_policy,
-        "p2pEnabled": True,
+        "p2pEnabled": bool(user.p2p_enabled),
         "videosHistoryEnabled": True,
         "autoPlayVideo": True,
         "autoPlayNextVideo": False,

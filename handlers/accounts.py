@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from app import auth, channels, feed_tokens, videos
+from app import auth, channels, feed_tokens, p2p, videos
 from app.federation import actors
 from app.ratelimit import RateLimiter
 from handlers.base import PageHandler, Problem, public
@@ -125,7 +125,7 @@ class AccountPageHandler(PageHandler):
 
 
 class SettingsHandler(PageHandler):
-    """A user's own settings: display name and description, email, password."""
+    """A user's own settings: display name and description, email, P2P, password."""
 
     def get(self) -> None:
         self._render(notice=None, errors={})
@@ -143,7 +143,10 @@ class SettingsHandler(PageHandler):
     def post(self) -> None:
         what = self.get_body_argument("form", "profile")
         try:
-            if what == "feed-token":
+            if what == "p2p":
+                p2p.set_user_enabled(self.user, self.get_body_argument("p2p_enabled", "") == "on")
+                notice = "Saved."
+            elif what == "feed-token":
                 feed_tokens.reset(self.user)
                 notice = "Your private feed has a new address; the old one stopped working."
             elif what == "password":

@@ -1,10 +1,10 @@
-"""Administration pages: users, their roles and video quotas."""
+"""Administration pages: users (roles, video quotas), federation, peer-to-peer."""
 
 from __future__ import annotations
 
 import re
 
-from app import auth, videos
+from app import auth, p2p, videos
 from app.federation import actors, delivery, follows
 from handlers.base import PageHandler, Problem
 from models.accounts import User
@@ -96,8 +96,34 @@ class FederationPageHandler(AdminMixin):
         return int(raw) if raw.isdigit() else 0
 
 
+class P2PPageHandler(AdminMixin):
+    """Whether viewers share segments peer to peer, and the STUN/TURN servers they use."""
+
+    def get(self) -> None:
+        current = p2p.get()
+        self._render(current.enabled, "\n".join(current.ice_servers), error=None)
+
+    def _render(self, enabled: bool, ice_servers: str, error: str | None) -> None:
+        saved = self.get_query_argument("saved", "") == "1" and error is None
+        self.render_page(
+            "admin_p2p.mako", enabled=enabled, ice_servers=ice_servers, error=error, saved=saved
+        )
+
+    def post(self) -> None:
+        enabled = self.get_body_argument("enabled", "") == "on"
+        ice_servers = self.get_body_argument("ice_servers", "")
+        try:
+            p2p.update(enabled, ice_servers)
+        except p2p.P2PError as err:
+            self.set_status(400)
+            self._render(enabled, ice_servers, error=str(err))
+            return
+        self.redirect_see_other("/admin/p2p?saved=1")
+
+
 ROUTES = [
     (r"/admin/users", UsersPageHandler),
     (r"/admin/users/(?P<user_id>\d{1,9})", UserRowHandler),
     (r"/admin/federation", FederationPageHandler),
+    (r"/admin/p2p", P2PPageHandler),
 ]

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -187,6 +189,7 @@ class PageHandler(BaseHandler):
     """HTML pages; errors render the error page; anonymous writes go to sign-in."""
 
     connect_sources: tuple[str, ...] = ()
+    script_hashes: tuple[str, ...] = ()
 
     def set_default_headers(self) -> None:
         super().set_default_headers()
@@ -195,18 +198,36 @@ class PageHandler(BaseHandler):
 
     def _set_csp(self) -> None:
         connect = " ".join(("'self'", *self.connect_sources))
+        script = " ".join(("'self'", *self.script_hashes))
         self.set_header(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-            f"script-src 'self'; worker-src 'self' blob:; style-src 'self'; connect-src {connect}; "
-            "frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
+            f"script-src {script}; worker-src 'self' blob:; style-src 'self'; "
+            f"connect-src {connect}; frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
         )
 
     def allow_connect(self, url: str) -> None:
-        """Let the page's scripts fetch from `url`'s origin (remote videos' HLS files)."""
+        """Let the page's scripts fetch from (or open a WebSocket to) `url`'s origin.
+
+        For remote videos: their HLS files, segment hashes and tracker.
+        """
         parts = urlsplit(url)
-        if parts.scheme in ("http", "https") and parts.netloc:
-            self.connect_sources = (*self.connect_sources, f"{parts.scheme}://{parts.netloc}")
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc:
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if origin not in self.connect_sources:
+                self.connect_sources = (*self.connect_sources, origin)
+                self._set_csp()
+
+    def allow_script_hash(self, text: str) -> None:
+        """Let this page run one inline script, the one whose text is exactly `text`.
+
+        For the player's import map (an inline `<script type="importmap">`),
+        under a script-src without 'unsafe-inline'.
+        """
+        digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+        source = f"'sha256-{digest}'"
+        if source not in self.script_hashes:
+            self.script_hashes = (*self.script_hashes, source)
             self._set_csp()
 
     def is_htmx(self) -> bool:

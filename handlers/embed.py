@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from app import videos
 from app.serialize import EMBED_HEIGHT, EMBED_WIDTH, embed_html
 from handlers.base import APIHandler, PageHandler, Problem, public
+from handlers.player import player_context
 from handlers.videos import visible_video
 from models.videos import Privacy
 
@@ -35,7 +36,12 @@ class EmbedHandler(PageHandler):
         master_url = videos.media_url(self.shoal, video, video.hls_master)
         if not video.is_local:
             self.allow_connect(master_url)
-        self.render_page("embed.mako", video=video, master_url=master_url)
+        self.render_page(
+            "embed.mako",
+            video=video,
+            master_url=master_url,
+            player=player_context(self, video, master_url),
+        )
 
 
 class OEmbedHandler(APIHandler):

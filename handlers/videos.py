@@ -11,6 +11,7 @@ from app.constants import CATEGORIES, LANGUAGES, LICENCES, PRIVACIES
 from app.federation import publish, remote
 from app.validation import ValidationError, video_fields
 from handlers.base import PageHandler, Problem, flatten_arguments, form_arguments, public
+from handlers.player import player_context
 from handlers.streaming import StreamingUploadMixin, accept_upload
 from models.videos import Privacy, State, Video
 
@@ -69,11 +70,13 @@ class WatchHandler(PageHandler):
         if not video.is_local:  # hls.js fetches from the origin server
             self.allow_connect(master_url)
             remote.queue_refresh_if_stale(video)
+        playable = video.is_published and bool(video.hls_master)
         self.render_page(
             "watch.mako",
             video=video,
             files=files,
             master_url=master_url,
+            player=player_context(self, video, master_url) if playable else None,
             can_manage=videos.can_manage(video, self.user),
         )
 

@@ -38,6 +38,8 @@ class User(BaseModel):
     feed_token = peewee.CharField(max_length=64, default="")
     # {"newVideoFromSubscription": 1, ...}: PeerTube's names; 0 off, 1 in the web interface
     notification_settings = peewee.TextField(default="{}")
+    # Trade video segments with other viewers over WebRTC (they see each other's IP address).
+    p2p_enabled = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=utcnow)
 
     @property

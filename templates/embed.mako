@@ -1,5 +1,6 @@
 <%doc>The embeddable player: no site chrome, just the video and a link back.</%doc>
 <%! from app.videos import short_uuid %>
+<%namespace name="player_ui" file="_player.mako"/>
 <!doctype html>
 <html lang="en">
 <head>
@@ -10,14 +11,10 @@
 <link rel="stylesheet" href="${static('css/shoal.css')}">
 </head>
 <body class="embed">
-<video id="player" controls playsinline preload="metadata" data-master="${master_url}"
-% if video.preview:
-  poster="/lazy-static/previews/${video.uuid}.jpg"
-% endif
-  data-views="/api/v1/videos/${video.uuid}/views"></video>
+${player_ui.video_tag(video, master_url, player)}
 <p id="player-error" class="alert" role="alert" hidden></p>
 <a class="embed-title" href="${settings.base_url}/w/${short_uuid(video.uuid)}" target="_blank" rel="noopener">${video.name}</a>
-<script src="${static('vendor/hls.js/hls.min.js')}"></script>
-<script src="${static('js/player.js')}"></script>
+<div class="embed-p2p">${player_ui.p2p_bar(player)}</div>
+${player_ui.scripts(player)}
 </body>
 </html>

@@ -31,6 +31,7 @@
     % if user.is_admin:
     <a href="/admin/users">Users</a>
     <a href="/admin/federation">Federation</a>
+    <a href="/admin/p2p">Peer-to-peer</a>
     % endif
     <form method="post" action="/logout" class="inline">
       <input type="hidden" name="_xsrf" value="${xsrf}">

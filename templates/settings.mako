@@ -26,6 +26,16 @@
   % endif
   <button type="submit" class="button primary">Save</button>
 </form>
+<h2>Peer-to-peer</h2>
+<form method="post" action="/settings">
+  <input type="hidden" name="_xsrf" value="${xsrf}">
+  <input type="hidden" name="form" value="p2p">
+  <label class="check"><input type="checkbox" name="p2p_enabled"${' checked' if user.p2p_enabled else ''}>
+    Share the videos I watch with other viewers (peer-to-peer)</label>
+  <p class="meta">While a video plays, your browser fetches parts of it from other viewers and passes on
+  what it has, which spares the server. The viewers you exchange with can see your IP address.</p>
+  <button type="submit" class="button">Save</button>
+</form>
 <h2>Private feed of my subscriptions</h2>
 <p>Paste this address in a feed reader to get new videos from your subscriptions. Keep it to yourself.</p>
 <input readonly class="feed-url" value="${feed_url}" aria-label="Private feed address">

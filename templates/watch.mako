@@ -1,6 +1,7 @@
 <%inherit file="layout.mako"/>
 <%namespace file="_state.mako" import="state"/>
 <%namespace name="cards" file="_videos.mako"/>
+<%namespace name="player_ui" file="_player.mako"/>
 <%!
 from app.markdown import render
 from app.videos import short_uuid
@@ -31,15 +32,11 @@ from app.serialize import embed_html, torrent_fields
 <article class="watch">
 % if video.state == 'published' and video.hls_master:
   <div class="player">
-    <video id="player" controls playsinline preload="metadata"
-      data-master="${master_url}"
-      % if video.preview:
-      poster="/lazy-static/previews/${video.uuid}.jpg"
-      % endif
-      data-views="/api/v1/videos/${video.uuid}/views"></video>
+    ${player_ui.video_tag(video, master_url, player)}
     <p id="player-error" class="alert" role="alert" hidden></p>
   </div>
   <div class="player-bar">
+    ${player_ui.p2p_bar(player)}
     <label>Quality <select id="quality"><option value="-1">Auto</option>
     % for f in files:
       <option value="${f.resolution}">${f"{f.resolution}p" if f.resolution else "Audio"}</option>
@@ -126,6 +123,5 @@ from app.serialize import embed_html, torrent_fields
   </dl>
 </article>
 % if video.state == 'published' and video.hls_master:
-<script src="${static('vendor/hls.js/hls.min.js')}"></script>
-<script src="${static('js/player.js')}"></script>
+${player_ui.scripts(player)}
 % endif

@@ -1,16 +1,45 @@
 // Shoal video player.
 //
-// Page markup: <video id="player" controls data-master="…/master.m3u8"
-// data-poster="…"> and optionally <select id="quality"> and
-// <p id="player-error" role="alert" hidden>. hls.js is loaded before this file
-// by a classic <script> (global `Hls`). Where hls.js cannot run but the browser
-// plays HLS itself (iOS Safari), the master playlist is given to the <video>.
-// window.shoal.player = {hls, video} is exposed for tests and later code.
+// Page markup (templates/_player.mako): <video id="player" controls
+// data-master="…/master.m3u8" data-p2p="on|off" data-tracker="ws(s)://…/tracker/socket"
+// data-segments-sha256="…-segments-sha256.json" data-ice-servers='[{"urls": …}]'
+// data-poster="…">, optionally <select id="quality">, <p id="player-error"
+// role="alert" hidden>, <span id="p2p-stats" hidden> and <label id="p2p-toggle"
+// hidden><input type="checkbox"></label>. hls.js is loaded before this file by a
+// classic <script> (global `Hls`). Where hls.js cannot run but the browser plays
+// HLS itself (iOS Safari), the master playlist is given to the <video>.
+//
+// Peer to peer: with data-p2p="on", the page's import map names the vendored
+// p2p-media-loader ES modules, and hls.js gets segments from other viewers over
+// WebRTC, announced to the tracker of the server the video comes from; the
+// server fills in over HTTP. The swarm is the master playlist's URL exactly as
+// the page gives it (p2p-media-loader's default; app/tracker_swarms.py accepts
+// only those), so `swarmId` is never set. Every segment from a peer is checked
+// against the video's segments-sha256.json before use; a peer whose data does
+// not match is dropped and not let back. P2P never stands in the way of
+// playing: without WebRTC or WebCrypto, when the modules do not load, or when
+// the viewer said no (remembered in localStorage), plain hls.js plays.
+//
+// window.shoal.player = {hls, video} and window.shoal.p2p = {enabled, peers,
+// downloadedFromPeers, downloadedFromServer, uploadedToPeers, rejectedFromPeers}
+// (bytes of segments; peers connected now) are exposed for tests and later code.
 (() => {
   "use strict";
 
   const NETWORK_RETRIES = 3; // fatal network errors retried (1 s, 2 s, 4 s) before giving up
   const MEDIA_RECOVERIES = 2; // recoverMediaError, then swapAudioCodec + recoverMediaError
+  const P2P_MODULE = "p2p-media-loader-hlsjs"; // mapped by the page's import map
+  const P2P_LOAD_TIMEOUT = 5000; // ms; slower modules are not waited for
+  const P2P_STORAGE_KEY = "shoal.p2p"; // "off" once this visitor turned sharing off
+  const HASHES_RETRY = 10000; // ms before segments-sha256.json is asked for again after a failure
+  const VALIDATION_FAILED = "p2p-segment-validation-failed"; // p2p-media-loader's error type
+  // Segments due within this many seconds come from the server at once (unless
+  // already had from a peer); later ones are looked for among peers first. With
+  // 4 s segments that is the current one and the next, as p2p-media-loader 1.x's
+  // requiredSegmentsCount of 2; 2.x's default of 15 s sends a late joiner's first
+  // four segments over HTTP (bench/p2p.py measures the difference). hls.js then
+  // buffers max(2 segments, this) ahead; slow peers are dropped after 2 s.
+  const HIGH_DEMAND_SECONDS = 6;
 
   function start() {
     const video = document.getElementById("player");
@@ -19,6 +48,15 @@
     const shoal = (window.shoal = window.shoal || {});
     const player = { hls: null, video };
     shoal.player = player;
+    const stats = {
+      enabled: false,
+      peers: 0,
+      downloadedFromPeers: 0,
+      downloadedFromServer: 0,
+      uploadedToPeers: 0,
+      rejectedFromPeers: 0,
+    };
+    shoal.p2p = stats;
     countView(video);
 
     const master = video.dataset.master;
@@ -44,7 +82,26 @@
 
     const Hls = window.Hls;
     if (Hls && Hls.isSupported()) {
-      player.hls = startHls(Hls, video, master, select, showError);
+      const options = p2pOptions(video);
+      const plain = () => startHls(Hls, video, master, select, showError, stats, null);
+      if (!options) {
+        player.hls = plain();
+        return;
+      }
+      loadP2PEngine().then(
+        (Engine) => {
+          try {
+            player.hls = startHls(Hls, video, master, select, showError, stats, { Engine, options });
+          } catch (err) {
+            console.warn("shoal player: peer-to-peer could not start; playing from the server", err);
+            player.hls = plain();
+          }
+        },
+        (err) => {
+          console.warn("shoal player: peer-to-peer is unavailable; playing from the server", err);
+          player.hls = plain();
+        },
+      );
     } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
       video.addEventListener("error", () => {
         showError("The video could not be played. Please reload the page.");
@@ -53,6 +110,205 @@
     } else {
       showError("This browser cannot play HLS video.");
     }
+  }
+
+  // What P2P needs from the page and the browser, or null to play without it.
+  function p2pOptions(video) {
+    const data = video.dataset;
+    if (data.p2p !== "on" || !data.tracker || !data.segmentsSha256) return null;
+    if (typeof RTCPeerConnection !== "function") return null; // WebRTC blocked or absent
+    if (!(window.crypto && window.crypto.subtle)) return null; // no way to check peers' data
+    let iceServers = [];
+    try {
+      const parsed = JSON.parse(data.iceServers || "[]");
+      if (Array.isArray(parsed)) iceServers = parsed;
+    } catch (err) {
+      // An unreadable list: no STUN/TURN server, peers on the same network still connect.
+    }
+    return { tracker: data.tracker, hashesUrl: data.segmentsSha256, iceServers };
+  }
+
+  function loadP2PEngine() {
+    let timer = null;
+    const timeout = new Promise((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error("the P2P modules took too long")), P2P_LOAD_TIMEOUT);
+    });
+    const load = import(P2P_MODULE).then((module) => {
+      if (!module.HlsJsP2PEngine) throw new Error(`${P2P_MODULE} has no HlsJsP2PEngine`);
+      return module.HlsJsP2PEngine;
+    });
+    return Promise.race([load, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  function visitorSaysNo() {
+    try {
+      return window.localStorage.getItem(P2P_STORAGE_KEY) === "off";
+    } catch (err) {
+      return false; // storage blocked (sandboxed frame): nothing was remembered
+    }
+  }
+
+  function rememberChoice(on) {
+    try {
+      if (on) window.localStorage.removeItem(P2P_STORAGE_KEY);
+      else window.localStorage.setItem(P2P_STORAGE_KEY, "off");
+    } catch (err) {
+      // Storage blocked: the choice holds for this page only.
+    }
+  }
+
+  // p2p-media-loader's validateP2PSegment hook: the segment's SHA-256 must be the
+  // one segments-sha256.json gives for {fMP4 file name: {"start-end" (inclusive): hex}}.
+  function segmentChecker(hashesUrl, stats) {
+    let table = null;
+
+    function hashes() {
+      if (!table) {
+        table = fetch(hashesUrl).then((response) => {
+          if (!response.ok) throw new Error(`segments-sha256.json: HTTP ${response.status}`);
+          return response.json();
+        });
+        table.catch(() => setTimeout(() => { table = null; }, HASHES_RETRY));
+      }
+      return table;
+    }
+
+    function expected(files, url, byteRange) {
+      const name = decodeURIComponent(new URL(url, window.location.href).pathname.split("/").pop());
+      const entry = files[name];
+      if (!byteRange) return typeof entry === "string" ? entry : null;
+      const hash = entry && entry[`${byteRange.start}-${byteRange.end}`];
+      return typeof hash === "string" ? hash.toLowerCase() : null;
+    }
+
+    async function check(url, byteRange, data) {
+      let ok = false;
+      try {
+        const want = expected(await hashes(), url, byteRange);
+        if (want) {
+          const digest = new Uint8Array(await window.crypto.subtle.digest("SHA-256", data));
+          ok = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("") === want;
+        }
+      } catch (err) {
+        ok = false; // hashes unavailable: nothing from peers can be trusted
+      }
+      if (!ok) stats.rejectedFromPeers += 1;
+      return ok;
+    }
+
+    return { check, preload: () => hashes().catch(() => {}) };
+  }
+
+  // p2p-media-loader closes a peer whose segment fails validation, but the
+  // tracker may introduce it again later. 2.3.1 has no public call to close one
+  // peer, so this reaches its (unminified) internals; if they ever change, the
+  // validation hook still keeps bad data out.
+  function closePeer(core, peerId) {
+    try {
+      for (const hybrid of [core.mainStreamLoader, core.secondaryStreamLoader]) {
+        const loaders = hybrid && hybrid.p2pLoaders && hybrid.p2pLoaders.loaders;
+        if (!loaders) continue;
+        for (const { loader } of loaders.values()) {
+          const peers = loader.trackerClient && loader.trackerClient._peers;
+          const item = peers && peers.get(peerId);
+          if (item && item.peer) item.peer.destroy();
+        }
+      }
+    } catch (err) {
+      console.warn("shoal player: could not close a peer", err);
+    }
+  }
+
+  function formatBytes(n) {
+    if (n < 1000) return `${n} B`;
+    if (n < 1e6) return `${(n / 1e3).toFixed(n < 1e4 ? 1 : 0)} kB`;
+    if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+    return `${(n / 1e9).toFixed(2)} GB`;
+  }
+
+  // "3 peers · 1.2 MB from peers · 400 kB from server · 800 kB sent" under the player.
+  function statsView(stats) {
+    const box = document.getElementById("p2p-stats");
+    let queued = false;
+    function draw() {
+      queued = false;
+      if (!box) return;
+      if (!stats.enabled) {
+        box.textContent = "Peer-to-peer off";
+        return;
+      }
+      box.textContent = [
+        `${stats.peers} ${stats.peers === 1 ? "peer" : "peers"}`,
+        `${formatBytes(stats.downloadedFromPeers)} from peers`,
+        `${formatBytes(stats.downloadedFromServer)} from server`,
+        `${formatBytes(stats.uploadedToPeers)} sent`,
+      ].join(" · ");
+    }
+    if (box) box.hidden = false;
+    draw();
+    return () => {
+      if (queued) return;
+      queued = true;
+      setTimeout(draw, 250);
+    };
+  }
+
+  // The P2P configuration, the live counters and the visitor's on/off switch.
+  function setUpP2P(hls, options, stats) {
+    const engine = hls.p2pEngine;
+    const redraw = statsView(stats);
+    const connected = new Set();
+    const banned = new Set();
+    const countPeers = () => {
+      stats.peers = connected.size;
+      redraw();
+    };
+    engine.addEventListener("onPeerConnect", ({ peerId }) => {
+      if (banned.has(peerId)) {
+        setTimeout(() => closePeer(engine.core, peerId), 0); // it is still being set up
+        return;
+      }
+      connected.add(peerId);
+      countPeers();
+      options.checker.preload();
+    });
+    engine.addEventListener("onPeerClose", ({ peerId }) => {
+      connected.delete(peerId);
+      countPeers();
+    });
+    engine.addEventListener("onSegmentLoaded", ({ bytesLength, downloadSource }) => {
+      if (downloadSource === "p2p") stats.downloadedFromPeers += bytesLength;
+      else if (downloadSource === "http") stats.downloadedFromServer += bytesLength;
+      redraw();
+    });
+    engine.addEventListener("onChunkUploaded", (bytesLength) => {
+      stats.uploadedToPeers += bytesLength;
+      redraw();
+    });
+    engine.addEventListener("onSegmentError", ({ error, downloadSource, peerId }) => {
+      if (downloadSource !== "p2p" || !peerId || !error || error.type !== VALIDATION_FAILED) return;
+      console.warn("shoal player: a peer sent a segment that does not match its hash; dropped it");
+      banned.add(peerId);
+      connected.delete(peerId);
+      countPeers();
+      setTimeout(() => closePeer(engine.core, peerId), 0);
+    });
+
+    const toggle = document.getElementById("p2p-toggle");
+    const box = toggle && toggle.querySelector("input[type=checkbox]");
+    if (box) {
+      box.checked = stats.enabled;
+      toggle.hidden = false;
+      box.addEventListener("change", () => {
+        stats.enabled = box.checked;
+        rememberChoice(box.checked);
+        engine.applyDynamicConfig({
+          core: { isP2PDisabled: !box.checked, isP2PUploadDisabled: !box.checked },
+        });
+        redraw();
+      });
+    }
+    redraw();
   }
 
   function levelLabel(level, duplicateHeight) {
@@ -100,8 +356,32 @@
     video.addEventListener("seeking", () => { last = null; });
   }
 
-  function startHls(Hls, video, master, select, showError) {
-    const hls = new Hls();
+  // `p2p`: null for plain hls.js, or {Engine (HlsJsP2PEngine), options}.
+  function startHls(Hls, video, master, select, showError, stats, p2p) {
+    let hls;
+    if (p2p) {
+      const checker = segmentChecker(p2p.options.hashesUrl, stats);
+      const options = { ...p2p.options, checker };
+      const HlsWithP2P = p2p.Engine.injectMixin(Hls);
+      stats.enabled = !visitorSaysNo();
+      hls = new HlsWithP2P({
+        // With p2p-media-loader, hls.js's worker receives peers' segments empty.
+        enableWorker: false,
+        p2p: {
+          core: {
+            announceTrackers: [options.tracker],
+            rtcConfig: { iceServers: options.iceServers },
+            validateP2PSegment: checker.check,
+            isP2PDisabled: !stats.enabled,
+            isP2PUploadDisabled: !stats.enabled,
+            highDemandTimeWindow: HIGH_DEMAND_SECONDS,
+          },
+        },
+      });
+      setUpP2P(hls, options, stats);
+    } else {
+      hls = new Hls();
+    }
     let networkFailures = 0;
     let mediaRecoveries = 0;
     let retryTimer = null;
@@ -125,9 +405,12 @@
       auto.textContent = hls.autoLevelEnabled && level && level.height ? `Auto (${level.height}p)` : "Auto";
     });
 
-    // Progress resets the retry budgets.
-    hls.on(Hls.Events.FRAG_LOADED, () => {
+    // Progress resets the retry budgets. A fragment hls.js fetched itself (not
+    // through p2p-media-loader, which reports its own) came from the server.
+    hls.on(Hls.Events.FRAG_LOADED, (_event, data) => {
       networkFailures = 0;
+      const loaded = (data.part || data.frag).stats.loaded;
+      if (data.networkDetails && loaded) stats.downloadedFromServer += loaded;
     });
     video.addEventListener("playing", () => {
       mediaRecoveries = 0;

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import about, auth
+from app import about, auth, p2p
 from app.constants import VIDEO_EXTENSIONS
 from app.ratelimit import RateLimiter
 from handlers.base import APIHandler, Problem, public
@@ -14,6 +14,7 @@ class ConfigHandler(APIHandler):
     @public
     def get(self) -> None:
         s = self.shoal
+        sharing = p2p.get().enabled
         self.send(
             {
                 "instance": {
@@ -53,7 +54,7 @@ class ConfigHandler(APIHandler):
                         "privacy": 1,
                         "licence": None,
                     },
-                    "p2p": {"webapp": {"enabled": True}, "embed": {"enabled": True}},
+                    "p2p": {"webapp": {"enabled": sharing}, "embed": {"enabled": sharing}},
                 },
                 "transcoding": {
                     "remoteRunners": {"enabled": False},
@@ -77,7 +78,7 @@ class ConfigHandler(APIHandler):
                     "videoQuotaDaily": -1,
                 },
                 "videoChannels": {"maxPerUser": 20},
-                "tracker": {"enabled": True},
+                "tracker": {"enabled": sharing},
                 "search": {
                     "remoteUri": {"users": True, "anonymous": False},
                     "searchIndex": {"enabled": False},

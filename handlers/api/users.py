@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import auth, serialize, videos
+from app import auth, p2p, serialize, videos
 from handlers.base import APIHandler, Problem, public
 from models.accounts import Role, User
 
@@ -13,6 +13,22 @@ class MeHandler(APIHandler):
         self.send(
             serialize.user_json(self.shoal, user, auth.account_of(user), auth.channels_of(user))
         )
+
+    def put(self) -> None:
+        """PeerTube's PUT /api/v1/users/me; of its fields, Shoal keeps `p2pEnabled`."""
+        data = self.json_body()
+        if "p2pEnabled" in data:
+            value = data["p2pEnabled"]
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                value = value.lower() == "true"  # form-encoded bodies
+            if not isinstance(value, bool):
+                raise Problem(
+                    400,
+                    "Incorrect request parameters: p2pEnabled",
+                    invalid_params={"p2pEnabled": (data["p2pEnabled"], "Should be a boolean")},
+                )
+            p2p.set_user_enabled(self.user, value)
+        self.no_content()
 
 
 class MyQuotaHandler(APIHandler):

@@ -1,0 +1,58 @@
+"""What a page with the video player (watch, embed) gives assets/js/player.js.
+
+The player trades segments with other viewers through p2p-media-loader, whose
+ES modules import each other by bare name: the page maps the names with an
+inline `<script type="importmap">`. Pages send a script-src without
+'unsafe-inline', so the import map's text is made here, once, and the page is
+allowed exactly that text's hash; templates/_player.mako prints it unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app import p2p, videos
+from handlers.base import PageHandler
+from models.videos import Video
+
+# Bare module names -> files under assets/ (see assets/vendor/README.md).
+P2P_MODULES = (
+    ("p2p-media-loader-core", "vendor/p2p-media-loader/p2p-media-loader-core.es.min.js"),
+    ("p2p-media-loader-hlsjs", "vendor/p2p-media-loader/p2p-media-loader-hlsjs.es.min.js"),
+)
+
+
+def import_map(handler: PageHandler) -> str:
+    """The import map's exact text (versioned asset URLs, so caches stay right)."""
+    imports = {name: handler.static_url(path) for name, path in P2P_MODULES}
+    return json.dumps({"imports": imports}, separators=(",", ":"))
+
+
+def player_context(handler: PageHandler, video: Video, master_url: str) -> dict[str, Any]:
+    """The values templates/_player.mako needs; widens the page's CSP as P2P requires.
+
+    P2P is offered when the server allows it, the signed-in user (if any) has
+    not turned it off, and the video has segment hashes to check peers' data
+    against. Remote videos use their origin's tracker and hashes.
+    """
+    server = p2p.get()
+    hashes = videos.media_url(handler.shoal, video, video.hls_sha256) if video.hls_sha256 else ""
+    tracker = p2p.tracker_url(master_url)
+    enabled = p2p.enabled_for(server, handler.user) and bool(hashes and tracker)
+    context: dict[str, Any] = {
+        "p2p": enabled,
+        "p2p_server": server.enabled,
+        "tracker": tracker,
+        "segments_sha256": hashes,
+        "ice_servers": json.dumps(server.rtc_config()["iceServers"]),
+        "import_map": "",
+    }
+    if enabled:
+        context["import_map"] = import_map(handler)
+        handler.allow_script_hash(context["import_map"])
+        # Named even for a local video: older Safari does not count ws(s): as 'self'.
+        handler.allow_connect(tracker)
+        if not video.is_local:
+            handler.allow_connect(hashes)
+    return context

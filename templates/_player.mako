@@ -1,0 +1,38 @@
+<%doc>The video player's markup, shared by the watch and embed pages.
+
+`player` comes from handlers/player.py: whether P2P is offered, the tracker,
+the segment hashes, the ICE servers and the import map (printed unchanged:
+the page's CSP allows exactly its hash).
+</%doc>
+
+<%def name="video_tag(video, master_url, player)">
+<video id="player" controls playsinline preload="metadata"
+  data-master="${master_url}"
+  data-p2p="${'on' if player['p2p'] else 'off'}"
+  % if player['p2p']:
+  data-tracker="${player['tracker']}"
+  data-segments-sha256="${player['segments_sha256']}"
+  data-ice-servers="${player['ice_servers']}"
+  % endif
+  % if video.preview:
+  poster="/lazy-static/previews/${video.uuid}.jpg"
+  % endif
+  data-views="/api/v1/videos/${video.uuid}/views"></video>
+</%def>
+
+<%def name="p2p_bar(player)">
+% if player['p2p']:
+<span id="p2p-stats" class="p2p-stats" aria-live="off" hidden></span>
+<label id="p2p-toggle" class="p2p-toggle" hidden><input type="checkbox" checked> Share with other viewers (P2P)</label>
+% elif player['p2p_server'] and user and not user.p2p_enabled:
+<span class="p2p-stats">Peer-to-peer is off in your <a href="/settings">settings</a>.</span>
+% endif
+</%def>
+
+<%def name="scripts(player)">
+% if player['import_map']:
+<script type="importmap">${player['import_map'] | n}</script>
+% endif
+<script src="${static('vendor/hls.js/hls.min.js')}"></script>
+<script src="${static('js/player.js')}"></script>
+</%def>

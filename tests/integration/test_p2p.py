@@ -1,0 +1,229 @@
+"""Viewers share a video's segments over WebRTC, and a lying peer changes nothing.
+
+Two headless Chromium contexts (two viewers, each its own storage and peer
+id) watch one published video on a live server; p2p-media-loader in each page
+announces to the server's own tracker and they trade segments over loopback
+WebRTC. The first viewer starts earlier, so it holds segments the second one
+needs later: the second gets some of them from the first, until it turns
+sharing off (remembered by its browser). Then the first viewer is fed
+corrupted segment bytes by the server (Playwright rewrites its responses, on
+that page only) and shares them: the second checks each against
+segments-sha256.json, rejects them, drops that peer, fetches the segments over
+HTTP and plays on without a media error. Without WebRTC, or when the P2P
+modules do not load, the video plays from the server as before.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.clips import make_clip
+from tests.handlers.test_api_videos import upload
+from tests.integration.test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CSP_LISTENER,
+    record_console_error,
+    wait_until,
+)
+
+# WebRTC between pages of one headless browser over loopback. Chromium hides
+# host ICE candidates behind mDNS names (*.local) unless the page may use the
+# camera, and leaves loopback addresses out: the first two flags show real and
+# loopback addresses, so peers connect without an mDNS responder or a network
+# interface (on this machine they happened to connect without them too). The
+# others keep timers and rendering of every page running: several play at once.
+WEBRTC_ARGS = [
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--allow-loopback-in-peer-connection",
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+]
+
+pytestmark = pytest.mark.browser
+
+PLAY = "async () => { const v = document.querySelector('video'); v.muted = true; await v.play(); }"
+P2P = "() => window.shoal.p2p"  # {enabled, peers, downloadedFromPeers, ...}
+
+
+def buffered_past(seconds: float) -> str:
+    """A predicate: the player has buffered beyond `seconds`."""
+    return (
+        "() => { const b = document.getElementById('player').buffered;"
+        f" return b.length > 0 && b.end(b.length - 1) > {seconds}; }}"
+    )
+
+
+@pytest.fixture
+def webrtc_chromium():
+    """Headless Chromium whose pages can reach each other over loopback WebRTC."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"browser test needs Chromium at {CHROMIUM}, which is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + WEBRTC_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def thirty_seconds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real 30 s 320x240 clip: eight ~4 s segments per rendition."""
+    path = tmp_path_factory.mktemp("p2p") / "thirty-seconds.mp4"
+    return Path(make_clip(str(path), seconds=30.0, width=320, height=240, fps=15))
+
+
+@pytest.fixture
+def published(alice_api, thirty_seconds, run_jobs) -> str:
+    """The watch URL path of alice's published 30 s video."""
+    ids = upload(alice_api, thirty_seconds, name="Shared peer to peer")
+    run_jobs()
+    return f"/w/{ids['shortUUID']}"
+
+
+def viewer(browser, errors: list[str]):
+    """A new viewer (own context: own storage, own peer id) on the watch page, player ready."""
+    context = browser.new_context()
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.on("console", lambda msg: record_console_error(errors, msg))
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    return context, page
+
+
+def open_player(page, url: str) -> None:
+    page.goto(url)
+    wait_until(page, "() => Boolean(window.shoal.player && window.shoal.player.hls)")
+    assert page.evaluate(P2P)["enabled"] is True  # the P2P engine runs
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_second_viewer_gets_segments_from_the_first(webrtc_chromium, server, published):
+    errors: list[str] = []
+    url = f"{server.url}{published}"
+    first_context, first = viewer(webrtc_chromium, errors)
+    open_player(first, url)
+    first.evaluate(PLAY)
+    # The first viewer holds segments past the second one's first 6 s (those
+    # the second fetches from the server at once, as they are due soon).
+    wait_until(first, "() => document.getElementById('player').currentTime > 1")
+    wait_until(first, buffered_past(15), timeout=20)
+    started_at = first.evaluate("() => document.getElementById('player').currentTime")
+
+    second_context, second = viewer(webrtc_chromium, errors)
+    open_player(second, url)
+    second.evaluate(PLAY)
+    wait_until(second, "() => window.shoal.p2p.downloadedFromPeers > 0", timeout=20)
+    wait_until(second, "() => document.getElementById('player').currentTime > 1.5")
+
+    got, gave = second.evaluate(P2P), first.evaluate(P2P)
+    assert got["peers"] >= 1 and gave["peers"] >= 1
+    assert got["downloadedFromPeers"] > 0 and got["downloadedFromServer"] > 0
+    assert gave["uploadedToPeers"] > 0
+    assert got["rejectedFromPeers"] == 0
+    assert first.evaluate("() => document.getElementById('player').currentTime") > started_at
+    # What player.js's closePeer reaches into (p2p-media-loader 2.3.1's internals) is there.
+    assert second.evaluate(
+        "() => [...window.shoal.player.hls.p2pEngine.core.mainStreamLoader.p2pLoaders"
+        ".loaders.values()].some(({loader}) => loader.trackerClient._peers instanceof Map)"
+    )
+    shown = second.locator("#p2p-stats").inner_text()
+    assert re.fullmatch(r"1 peer · .+ from peers · .+ from server · .+ sent", shown), shown
+    for page in (first, second):
+        assert page.locator("#player-error").is_hidden()
+        assert page.evaluate("() => document.getElementById('player').error") is None
+
+    # The second viewer says no: sharing stops now, and after a reload too.
+    second.uncheck("#p2p-toggle input")
+    wait_until(second, "() => window.shoal.p2p.peers === 0", timeout=5)
+    shown_off = "() => document.getElementById('p2p-stats').textContent === 'Peer-to-peer off'"
+    wait_until(second, shown_off, timeout=2)
+    second.reload()
+    wait_until(second, "() => Boolean(window.shoal.player && window.shoal.player.hls)")
+    assert not second.is_checked("#p2p-toggle input")
+    second.evaluate(PLAY)
+    wait_until(second, "() => document.getElementById('player').currentTime > 1")
+    after = second.evaluate(P2P)
+    assert after["enabled"] is False and after["peers"] == 0
+    assert after["downloadedFromPeers"] == 0 and after["downloadedFromServer"] > 0
+    second_context.close()
+    first_context.close()
+    assert errors == [], "\n".join(errors)
+
+
+def corrupt_segments(route) -> None:
+    """Serve the real response with some bytes of each media segment flipped.
+
+    The init segment (the range from byte 0) is left alone, and so are the
+    first bytes of each segment (its moof box and first frames), so the lying
+    page still parses what it buffers; the tail of the mdat is garbage.
+    """
+    response = route.fetch()
+    body = bytearray(response.body())
+    if route.request.headers.get("range", "bytes=0-").startswith("bytes=0-") or len(body) < 4096:
+        route.fulfill(response=response, body=bytes(body))
+        return
+    for i in range(len(body) - 64, len(body)):
+        body[i] ^= 0xFF
+    route.fulfill(response=response, body=bytes(body))
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_corrupted_segments_from_a_peer_are_rejected(webrtc_chromium, server, published):
+    errors: list[str] = []
+    url = f"{server.url}{published}"
+    liar_context, liar = viewer(webrtc_chromium, errors)
+    liar.route(re.compile(r"-fragmented\.mp4$"), corrupt_segments)
+    open_player(liar, url)
+    # Paused 14 s in, the liar buffers (and offers) the segments from 12 s on:
+    # the honest viewer, starting at 0, looks for those among its peers.
+    liar.evaluate("() => { document.getElementById('player').currentTime = 14; }")
+    wait_until(liar, buffered_past(20), timeout=20)
+
+    honest_context, honest = viewer(webrtc_chromium, errors)
+    open_player(honest, url)
+    honest.evaluate(PLAY)
+    wait_until(honest, "() => window.shoal.p2p.rejectedFromPeers > 0", timeout=20)
+    # The liar was dropped, and its data never reached the video.
+    wait_until(honest, "() => window.shoal.p2p.peers === 0", timeout=5)
+    assert honest.evaluate(P2P)["downloadedFromPeers"] == 0
+    # The rejected segments play, fetched from the server.
+    honest.evaluate("() => { document.getElementById('player').currentTime = 17; }")
+    wait_until(honest, "() => document.getElementById('player').currentTime > 19", timeout=15)
+    assert honest.locator("#player-error").is_hidden()
+    assert honest.evaluate("() => document.getElementById('player').error") is None
+    assert honest.evaluate(P2P)["downloadedFromPeers"] == 0
+    honest_context.close()
+    liar_context.close()
+    assert errors == [], "\n".join(errors)
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_without_webrtc_or_the_p2p_modules_the_video_plays_from_the_server(
+    webrtc_chromium, server, published
+):
+    url = f"{server.url}{published}"
+    errors: list[str] = []
+    blocked_context, blocked = viewer(webrtc_chromium, errors)
+    blocked.route(re.compile(r"/p2p-media-loader-core\.es\.min\.js"), lambda route: route.abort())
+    no_webrtc_context, no_webrtc = viewer(webrtc_chromium, errors)
+    no_webrtc_context.add_init_script("delete window.RTCPeerConnection;")
+    for page in (blocked, no_webrtc):
+        page.goto(url)
+        wait_until(page, "() => Boolean(window.shoal.player && window.shoal.player.hls)")
+        page.evaluate(PLAY)
+        wait_until(page, "() => document.getElementById('player').currentTime > 1")
+        stats = page.evaluate(P2P)
+        assert stats["enabled"] is False and stats["downloadedFromServer"] > 0
+        assert page.locator("#p2p-toggle").is_hidden()
+        assert page.locator("#player-error").is_hidden()
+    blocked_context.close()
+    no_webrtc_context.close()
+    # Only the blocked module's own failure shows.
+    assert len(errors) == 1 and "p2p-media-loader-core.es.min.js" in errors[0], errors
