@@ -227,8 +227,15 @@ def master_playlist_infohashes(manifest_url: str, text: str) -> set[bytes]:
 
 
 def all_infohashes(settings: Settings) -> set[bytes]:
-    """Every accepted info_hash, from the database (published, not private videos)."""
+    """Every accepted info_hash, from the database (published, not private videos).
+
+    None at all when the administrator turned P2P off for the server.
+    """
     db.connect(reuse_if_open=True)
+    from app import p2p
+
+    if not p2p.get().enabled:
+        return set()
     videos = list(
         Video.select().where(
             (Video.state == State.PUBLISHED)

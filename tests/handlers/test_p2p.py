@@ -209,3 +209,25 @@ def test_tracker_urls_follow_the_master_playlists_origin():
         "wss://v.example/tracker/socket"
     )
     assert p2p.tracker_url("ftp://v.example/master.m3u8") == ""
+
+
+def test_the_tracker_refuses_every_swarm_when_p2p_is_off_for_the_server(
+    alice_api, anon, clip, run_jobs
+):
+    from urllib.parse import quote_from_bytes
+
+    from app import p2p
+    from app.tracker import bdecode
+    from tests.handlers.test_api_videos import upload
+
+    ids = upload(alice_api, clip, name="No sharing here")
+    run_jobs()
+    f = anon.get(f"/api/v1/videos/{ids['uuid']}").json()["streamingPlaylists"][0]["files"][0]
+    infohash = bytes.fromhex(f["magnetUri"].split("urn:btih:")[1][:40])
+    p2p.update(False, "")
+    query = (
+        f"info_hash={quote_from_bytes(infohash)}&peer_id={quote_from_bytes(b'-QB0001-123456789012')}"
+        "&port=6881&uploaded=0&downloaded=0&left=0&compact=1"
+    )
+    answer = bdecode(anon.get(f"/tracker/announce?{query}").content)
+    assert b"failure reason" in answer
