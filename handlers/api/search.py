@@ -6,7 +6,7 @@ import asyncio
 import contextvars
 import logging
 
-from app import search, serialize, videos
+from app import search, serialize
 from app.federation.fetch import FetchError
 from app.federation.remote import RemoteError
 from handlers.base import APIHandler, Problem, public
@@ -27,39 +27,31 @@ async def lookup_off_loop(handler: APIHandler, q: str) -> None:
         log.info("lookup of %s failed: %s", q, err)
 
 
+async def searched(handler: APIHandler) -> str:
+    """The `search` parameter (400 when missing), looked up first if it names a remote object."""
+    q = handler.get_argument("search", "").strip()
+    if not q:
+        raise Problem(
+            400,
+            "Incorrect request parameters: search",
+            invalid_params={"search": (q, "Should have a search")},
+            location="query",
+        )
+    await lookup_off_loop(handler, q)
+    return q
+
+
 class SearchVideosHandler(APIHandler):
     @public
     async def get(self) -> None:
-        q = self.get_argument("search", "").strip()
-        if not q:
-            raise Problem(
-                400,
-                "Incorrect request parameters: search",
-                invalid_params={"search": (q, "Should have a search")},
-                location="query",
-            )
-        await lookup_off_loop(self, q)
-        total, rows = videos.page(
-            search.videos_query(self.shoal, q),
-            self.get_argument("sort", "-publishedAt"),
-            self.int_argument("start", 0),
-            self.int_argument("count", 15, 1, 100),
-        )
-        self.send({"total": total, "data": [serialize.video_json(self.shoal, v) for v in rows]})
+        q = await searched(self)
+        self.send_videos(search.videos_query(self.shoal, q))
 
 
 class SearchChannelsHandler(APIHandler):
     @public
     async def get(self) -> None:
-        q = self.get_argument("search", "").strip()
-        if not q:
-            raise Problem(
-                400,
-                "Incorrect request parameters: search",
-                invalid_params={"search": (q, "Should have a search")},
-                location="query",
-            )
-        await lookup_off_loop(self, q)
+        q = await searched(self)
         query = search.channels_query(self.shoal, q)
         start = self.int_argument("start", 0)
         count = self.int_argument("count", 15, 1, 100)
