@@ -46,10 +46,13 @@ ACTOR_CONTEXT: list[Any] = [
 
 
 def _local(type_: ActorType, name: str) -> Actor:
-    with db.atomic():
-        actor = Actor.get_or_none((Actor.type == type_) & (Actor.name == name) & (Actor.host == ""))
-        if actor is None:
-            actor = Actor.create(type=type_, name=name, host="")
+    """A local actor row, made on first use. The lookup is a plain read: only the rare
+    creation takes a transaction (on SQLite every transaction takes the write lock)."""
+    where = (Actor.type == type_) & (Actor.name == name) & (Actor.host == "")
+    actor = Actor.get_or_none(where)
+    if actor is None:
+        with db.atomic():
+            actor = Actor.get_or_none(where) or Actor.create(type=type_, name=name, host="")
     return actor
 
 
