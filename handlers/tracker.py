@@ -13,18 +13,21 @@ JSON message, then that socket alone is closed). The state is an
 app.tracker.Tracker in the application's settings under "tracker", made on
 first use with app.tracker_swarms' predicate for the "shoal" settings.
 
-A tracker holds one socket per viewer and moves many small messages, so the
-socket handler departs from WebSocketHandler's defaults in three measured
-ways (bench/tracker.py): frames are read in batches (`_BatchReadingProtocol`),
-written in one queue per socket per event-loop turn (`push`), and kept alive
+A tracker holds one socket per viewer and moves many small messages, so it
+does not use Tornado's WebSocketHandler, whose per-socket stack was most of
+its memory and time (bench/tracker.py). `TrackerSocketHandler` answers the
+opening handshake and hands the TCP socket to a `TrackerConnection`, an
+asyncio protocol that reads every complete frame of each read at once,
+writes one queue per socket per event-loop turn (`push`), and is kept alive
 by one timer for all sockets (`_Keepalive`, every "websocket_ping_interval"
-seconds, 30 by default) instead of one task per socket.
+seconds, 30 by default). "websocket_max_message_size" bounds a message.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import base64
+import hashlib
 import ipaddress
 import json
 import logging
@@ -34,10 +37,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import tornado.ioloop
+import tornado.iostream
 import tornado.web
-import tornado.websocket
-from tornado.iostream import StreamBufferFullError, StreamClosedError
-from tornado.util import _websocket_mask
+from tornado.util import _websocket_mask  # Tornado's C unmasking
 
 from app.tracker import ID_LENGTH, MAX_NUMWANT, Peer, Tracker, TrackerError, bencode
 
@@ -48,7 +50,7 @@ PING_INTERVAL = 30.0  # unless the application's "websocket_ping_interval" says 
 MAX_OFFERS = 10  # offers relayed per announce (p2p-media-loader sends at most 5)
 MAX_SWARMS_PER_SOCKET = 64  # one page plays a few streams; a socket is not a crawler
 MAX_BACKLOG = 1 << 20  # bytes waiting for a socket that does not read: then it is dropped
-_YIELD_AFTER, _FRAME_COST = 256 * 1024, 1024  # as Tornado's own loop: bytes, + per frame
+_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455's, for Sec-WebSocket-Accept
 _NUMBER = (int, float)
 _dumps = json.dumps
 _quote = json.encoder.encode_basestring_ascii  # a str as a JSON string, in C: dumps' own
@@ -81,88 +83,10 @@ def _id(value: object, name: str, info_hash: str | None = None) -> str:
     return value
 
 
-class _BatchReadingProtocol(tornado.websocket.WebSocketProtocol13):
-    """Tornado's RFC 6455 protocol, reading every complete frame per wakeup.
-
-    The stock loop awaits three or four `read_bytes` per frame (header, length,
-    mask, payload); a tracker's messages are small and many, and that loop was
-    most of its time. This one takes whatever the stream has buffered and
-    handles each complete frame in it; sending, closing, pings and message
-    dispatch stay Tornado's. It overrides one private method, so
-    `TrackerSocketHandler.get_websocket_protocol` only uses it when the
-    Tornado version has what it needs, else the stock protocol.
-    """
-
-    async def _receive_frame_loop(self) -> None:
-        stream, limit = self.stream, self.params.max_message_size
-        fragments: bytearray | None = None
-        fragments_opcode = work = 0
-        buf = b""
-        try:
-            while not self.client_terminated:
-                buf += await stream.read_bytes(65536, partial=True)
-                pos, size = 0, len(buf)
-                work += size  # nearly the bytes just read: a partial frame is rare
-                while size - pos >= 2:
-                    b0, b1 = buf[pos], buf[pos + 1]
-                    opcode, length, head = b0 & 0x0F, b1 & 0x7F, pos + 2
-                    # no extension bits, client frames masked, control frames short and final
-                    if b0 & 0x70 or not b1 & 0x80 or (opcode & 0x8 and (length > 125 or b0 < 0x80)):
-                        return self._abort()
-                    if length >= 126:
-                        extra = 2 if length == 126 else 8
-                        if size - head < extra:
-                            break
-                        length = int.from_bytes(buf[head : head + extra], "big")
-                        head += extra
-                    if length + (len(fragments) if fragments else 0) > limit:
-                        self.close(1009, "message too big")
-                        return self._abort()
-                    end = head + 4 + length
-                    if end > size:
-                        break  # the rest of this frame is still on its way
-                    data = _websocket_mask(buf[head : head + 4], buf[head + 4 : end])
-                    pos = end
-                    work += _FRAME_COST
-                    if not opcode & 0x8:  # a data frame, maybe one piece of a message
-                        if opcode == 0:
-                            if fragments is None:
-                                return self._abort()
-                            fragments += data
-                            if b0 < 0x80:
-                                continue
-                            opcode, data, fragments = fragments_opcode, bytes(fragments), None
-                        elif fragments is not None:
-                            return self._abort()
-                        elif b0 < 0x80:
-                            fragments, fragments_opcode = bytearray(data), opcode
-                            continue
-                    handled = self._handle_message(opcode, data)
-                    data = b""  # not kept alive by this frame while the socket idles
-                    if handled is not None:
-                        await handled
-                    if self.client_terminated:
-                        return
-                buf = buf[pos:]
-                if work >= _YIELD_AFTER:  # a fast sender must not keep the loop to itself
-                    work = 0
-                    await asyncio.sleep(0)
-        except StreamClosedError:
-            self._abort()
-        finally:
-            self.handler.on_ws_connection_close(self.close_code, self.close_reason)
-
-
-_FAST_READS = all(
-    callable(getattr(tornado.websocket.WebSocketProtocol13, name, None))
-    for name in ("_receive_frame_loop", "_handle_message", "_abort")
-)
-
-
 class _Keepalive:
     """One timer pinging every tracker socket of an application.
 
-    Tornado's own keepalive is a task and a timer per socket, about 2 kB
+    A task and a timer per socket (Tornado's own keepalive) cost about 2 kB
     each; a tracker holds every viewer's socket. Here the sockets are in
     `SLICES` groups and each tick pings one group, so each socket is pinged
     once per `interval`; a socket that has sent nothing since its previous ping
@@ -172,124 +96,313 @@ class _Keepalive:
     SLICES = 10
 
     def __init__(self, interval: float) -> None:
-        self.groups: list[set[TrackerSocketHandler]] = [set() for _ in range(self.SLICES)]
+        self.groups: list[set[TrackerConnection]] = [set() for _ in range(self.SLICES)]
         self.turn = 0
         self.timer = tornado.ioloop.PeriodicCallback(self.tick, interval * 1000 / self.SLICES)
         self.timer.start()
 
-    def add(self, sock: TrackerSocketHandler) -> None:
-        min(self.groups, key=len).add(sock)
+    def add(self, conn: TrackerConnection) -> None:
+        min(self.groups, key=len).add(conn)
 
-    def remove(self, sock: TrackerSocketHandler) -> None:
+    def remove(self, conn: TrackerConnection) -> None:
         for group in self.groups:
-            group.discard(sock)
+            group.discard(conn)
 
     def tick(self) -> None:
         group = self.groups[self.turn]
         self.turn = (self.turn + 1) % self.SLICES
-        for sock in list(group):
-            if not sock.alive:
-                group.discard(sock)
-                sock.leave_swarms()  # now: the close handshake may wait for it
-                sock.close(1001, "no answer to ping")
+        for conn in list(group):
+            if not conn.alive:
+                group.discard(conn)
+                conn.leave_swarms()  # now, not when the peer's TCP finally goes
+                conn.close(1001, "no answer to ping")
                 continue
-            sock.alive = False
-            with contextlib.suppress(tornado.websocket.WebSocketClosedError):
-                sock.ping()
+            conn.alive = False
+            conn.ping()
 
 
-class TrackerSocketHandler(tornado.websocket.WebSocketHandler):
-    """One WebTorrent client's socket; it may announce in several swarms."""
+def keepalive_of(application: tornado.web.Application) -> _Keepalive | None:
+    """The application's keepalive, started on first use; None when pings are off."""
+    keepalive = application.settings.get("tracker_keepalive")
+    if keepalive is None:
+        interval = application.settings.get("websocket_ping_interval", PING_INTERVAL)
+        if not interval:
+            return None
+        keepalive = application.settings.setdefault("tracker_keepalive", _Keepalive(interval))
+    return keepalive
 
-    tracker: Tracker
-    joined: dict[str, str]  # info_hash -> this socket's peer_id in that swarm
 
-    def check_origin(self, origin: str) -> bool:
-        return True  # any page (embeds, other servers' players) may use the tracker
+class TrackerSocketHandler(tornado.web.RequestHandler):
+    """GET /tracker/socket: the WebSocket opening handshake (RFC 6455 section 4.2).
 
-    @property
-    def max_message_size(self) -> int:
-        return self.settings.get("websocket_max_message_size", MAX_MESSAGE)
+    Once it is accepted, the TCP socket leaves Tornado's HTTP machinery: it is
+    handed to the event loop as a plain asyncio transport driven by a
+    `TrackerConnection`. A tracker holds one socket per viewer, and Tornado's
+    per-socket stack (request, handler, IOStream, WebSocket protocol, the
+    coroutines awaiting its reads) was most of the tracker's memory
+    (bench/tracker.py). Shoal serves plain HTTP behind its reverse proxy, which
+    terminates TLS, so the socket is always a plain TCP socket.
+    """
 
-    @property
-    def ping_interval(self) -> float | None:
-        return None  # see _Keepalive
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "text/plain")
+        self.set_header("Cache-Control", "no-store")
 
-    def get_websocket_protocol(self) -> tornado.websocket.WebSocketProtocol | None:
-        protocol = super().get_websocket_protocol()
-        if _FAST_READS and type(protocol) is tornado.websocket.WebSocketProtocol13:
-            # the same object, built by Tornado from our settings, with our read loop
-            protocol.__class__ = _BatchReadingProtocol
-        return protocol
+    def refuse(self, status: int, reason: str) -> None:
+        self.set_status(status)
+        self.finish(reason + "\n")
 
-    def open(self, *args: str, **kwargs: str) -> None:
-        self.tracker = tracker_of(self.application)
-        self.addr = self.request.remote_ip or ""
-        self.joined = {}
-        self._out: list[bytes] = []
-        self._loop = asyncio.get_running_loop()
-        self.ws_connection.stream.max_write_buffer_size = MAX_BACKLOG
+    async def get(self) -> None:
+        headers = self.request.headers
+        if headers.get("Upgrade", "").lower() != "websocket":
+            return self.refuse(400, 'Can "Upgrade" only to "WebSocket".')
+        tokens = {t.strip().lower() for t in headers.get("Connection", "").split(",")}
+        if "upgrade" not in tokens:
+            return self.refuse(400, '"Connection" must be "Upgrade".')
+        if headers.get("Sec-WebSocket-Version") != "13":
+            self.set_header("Sec-WebSocket-Version", "13")
+            return self.refuse(426, "Only WebSocket version 13 is spoken here.")
+        key = headers.get("Sec-WebSocket-Key", "")
+        try:
+            valid_key = len(base64.b64decode(key, validate=True)) == 16
+        except ValueError:
+            valid_key = False
+        if not valid_key:
+            return self.refuse(400, "Missing or invalid Sec-WebSocket-Key.")
+        if self.request.version != "HTTP/1.1":
+            return self.refuse(400, "A WebSocket needs HTTP/1.1.")
+        digest = hashlib.sha1((key + _GUID).encode(), usedforsecurity=False).digest()
+        accept = base64.b64encode(digest).decode()
+        response = (
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+        ).encode()
+        conn = TrackerConnection(
+            tracker_of(self.application),
+            self.request.remote_ip or "",
+            keepalive_of(self.application),
+            self.settings.get("websocket_max_message_size", MAX_MESSAGE),
+            response,
+        )
+        stream = self.detach()
+        if type(stream) is not tornado.iostream.IOStream or getattr(stream, "_read_buffer_size", 0):
+            # TLS (never: the proxy ends it), or bytes sent before our answer,
+            # which a client must not do (RFC 6455 section 4.1): nothing to serve.
+            stream.close()
+            return
+        try:
+            sock = stream.socket.dup()  # the same connection, out of Tornado's hands
+        except OSError:
+            stream.close()
+            return
+        stream.close()
+        try:
+            await asyncio.get_running_loop().connect_accepted_socket(lambda: conn, sock)
+        except OSError:
+            sock.close()
+
+
+class TrackerConnection(asyncio.Protocol):
+    """One WebTorrent client's socket after the handshake; it may announce in several swarms.
+
+    RFC 6455 server side, as small as a tracker needs: every complete frame of
+    each read is handled at once (a tracker's messages are small and many),
+    pings are answered, and messages are never compressed. What this sends is
+    queued and goes out in one write per socket per event-loop turn (`push`).
+    """
+
+    __slots__ = (
+        "tracker",
+        "addr",
+        "keepalive",
+        "max_message",
+        "joined",
+        "alive",
+        "transport",
+        "_greeting",
+        "_buf",
+        "_fragments",
+        "_fragments_opcode",
+        "_out",
+        "_closing",
+    )
+
+    def __init__(
+        self,
+        tracker: Tracker,
+        addr: str,
+        keepalive: _Keepalive | None,
+        max_message: int,
+        greeting: bytes,
+    ) -> None:
+        self.tracker = tracker
+        self.addr = addr
+        self.keepalive = keepalive
+        self.max_message = max_message
+        self.joined: dict[str, str] = {}  # info_hash -> this socket's peer_id in that swarm
         self.alive = True
-        self.keepalive = self._keepalive()
+        self.transport: asyncio.Transport | None = None
+        self._greeting = greeting
+        self._buf = b""
+        self._fragments: bytearray | None = None
+        self._fragments_opcode = 0
+        self._out: list[bytes] = []
+        self._closing = False
+
+    # --- the transport's callbacks ------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.transport.write(self._greeting)
+        self._greeting = b""
+        self.transport.set_write_buffer_limits(high=MAX_BACKLOG)
         if self.keepalive is not None:
             self.keepalive.add(self)
 
-    def _keepalive(self) -> _Keepalive | None:
-        """The application's keepalive, started on first use; None when pings are off."""
-        keepalive = self.settings.get("tracker_keepalive")
-        if keepalive is None:
-            interval = self.settings.get("websocket_ping_interval", PING_INTERVAL)
-            if not interval:
-                return None
-            keepalive = self.settings.setdefault("tracker_keepalive", _Keepalive(interval))
-        return keepalive
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.keepalive is not None:
+            self.keepalive.remove(self)
+        self.leave_swarms()
+        self._closing = True
+        self._out = []
+        self.transport = None
 
-    def on_pong(self, data: bytes) -> None:
-        self.alive = True
+    def pause_writing(self) -> None:
+        """More than MAX_BACKLOG bytes wait for a peer that does not read: drop it."""
+        log.info("tracker: dropped %s, which was not reading its messages", self.addr)
+        self.leave_swarms()
+        self._abort()
 
-    # Sending. `write_message` makes a Task and a send(2) per message, and logs
-    # "Task exception was never retrieved" for each message queued to a socket
-    # that then closes. A tracker sends many small messages to many sockets:
-    # here they are framed (text, unmasked, never compressed: RFC 6455 server
-    # frames) and queued, and each socket's queue goes out in one write at the
-    # end of the event loop's turn.
-
-    def push(self, text: str) -> None:
-        """Queue one text message for this socket (dropped if it is closing)."""
-        connection = self.ws_connection
-        if connection is None or connection.is_closing():
+    def data_received(self, data: bytes) -> None:
+        if self._closing:
             return
-        payload = text.encode()
+        buf = self._buf + data if self._buf else data
+        pos, size = 0, len(buf)
+        while size - pos >= 2:
+            b0, b1 = buf[pos], buf[pos + 1]
+            opcode, length, head = b0 & 0x0F, b1 & 0x7F, pos + 2
+            # no extension bits, client frames masked, control frames short and final
+            if b0 & 0x70 or not b1 & 0x80 or (opcode & 0x8 and (length > 125 or b0 < 0x80)):
+                return self._abort()
+            if length >= 126:
+                extra = 2 if length == 126 else 8
+                if size - head < extra:
+                    break
+                length = int.from_bytes(buf[head : head + extra], "big")
+                head += extra
+            fragments = self._fragments
+            if length + (len(fragments) if fragments else 0) > self.max_message:
+                return self.close(1009, "message too big")
+            end = head + 4 + length
+            if end > size:
+                break  # the rest of this frame is still on its way
+            payload = _websocket_mask(buf[head : head + 4], buf[head + 4 : end])
+            pos = end
+            if opcode & 0x8:
+                self._control(opcode, payload)
+            elif opcode == 0:  # a continuation
+                if fragments is None:
+                    return self._abort()
+                fragments += payload
+                if b0 & 0x80:
+                    self._fragments = None
+                    self._message(self._fragments_opcode, bytes(fragments))
+            elif fragments is not None:
+                return self._abort()  # a new message inside a fragmented one
+            elif b0 & 0x80:
+                self._message(opcode, payload)
+            else:
+                self._fragments, self._fragments_opcode = bytearray(payload), opcode
+            if self._closing:
+                return
+        self._buf = buf[pos:] if pos < size else b""
+
+    def eof_received(self) -> bool:
+        return False  # the peer is gone: close our side too
+
+    # --- frames -------------------------------------------------------------------------
+
+    def _control(self, opcode: int, payload: bytes) -> None:
+        self.alive = True
+        if opcode == 0x8:  # close: answer with its code, then end the connection
+            code = payload[:2] if len(payload) >= 2 else b""
+            self._send_now(b"\x88" + bytes((len(code),)) + code)
+            self._finish()
+        elif opcode == 0x9:  # ping
+            self._queue(0x8A, payload)
+        elif opcode != 0xA:  # pongs only say it is alive; nothing else is defined
+            self._abort()
+
+    def _message(self, opcode: int, payload: bytes) -> None:
+        if opcode == 0x1:
+            try:
+                message: str | bytes = payload.decode()
+            except UnicodeDecodeError:
+                return self._abort()
+        elif opcode == 0x2:
+            message = payload
+        else:
+            return self._abort()
+        self.on_message(message)
+
+    def _queue(self, first: int, payload: bytes) -> None:
         size = len(payload)
         if size < 126:
-            header = bytes((0x81, size))
+            header = bytes((first, size))
         elif size < 65536:
-            header = b"\x81\x7e" + size.to_bytes(2, "big")
+            header = bytes((first, 126)) + size.to_bytes(2, "big")
         else:
-            header = b"\x81\x7f" + size.to_bytes(8, "big")
+            header = bytes((first, 127)) + size.to_bytes(8, "big")
         out = self._out
         if not out:
-            self._loop.call_soon(self._flush)
+            asyncio.get_running_loop().call_soon(self._flush)
         out.append(header)
         out.append(payload)
 
     def _flush(self) -> None:
         out, self._out = self._out, []
-        connection = self.ws_connection
-        if out and connection is not None and not connection.is_closing():
-            try:
-                connection.stream.write(b"".join(out))
-            except StreamBufferFullError:
-                log.info("tracker: dropped %s, which was not reading its messages", self.addr)
-                self.leave_swarms()
-                connection.stream.close()
-            except StreamClosedError:
-                pass
+        if out and self.transport is not None and not self._closing:
+            self.transport.write(b"".join(out))
+
+    def _send_now(self, frame: bytes) -> None:
+        """What is queued, then `frame`, in one write."""
+        self._out.append(frame)
+        self._flush()
+
+    def _finish(self) -> None:
+        """Close after what is written has gone (the server ends the TCP connection first)."""
+        self._closing = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def _abort(self) -> None:
+        """A protocol error: cut the connection without a word."""
+        self._closing = True
+        if self.transport is not None:
+            self.transport.abort()
+
+    # --- what the tracker and its keepalive use -----------------------------------------
+
+    def push(self, text: str) -> None:
+        """Queue one text message for this socket (dropped if it is closing)."""
+        if not self._closing and self.transport is not None:
+            self._queue(0x81, text.encode())
+
+    def ping(self) -> None:
+        if not self._closing and self.transport is not None:
+            self._queue(0x89, b"")
+
+    def close(self, code: int, reason: str) -> None:
+        """Send a close frame with `code` and `reason`, then end the connection."""
+        if self._closing or self.transport is None:
+            return
+        payload = code.to_bytes(2, "big") + reason.encode()[:123]
+        self._send_now(bytes((0x88, len(payload))) + payload)
+        self._finish()
+
+    # --- messages -----------------------------------------------------------------------
 
     def on_message(self, message: str | bytes) -> None:
-        connection = self.ws_connection
-        if connection is None or connection.is_closing():
-            return  # refused or timed out: what it still sends is not served
         self.alive = True
         try:
             if not self.tracker.admit(self.addr):
@@ -409,24 +522,15 @@ class TrackerSocketHandler(tornado.websocket.WebSocketHandler):
         if type(refusal.info_hash) is str:
             reply["info_hash"] = refusal.info_hash
         log.info("tracker: refused %s: %s", self.addr, refusal.reason)
-        self.push(_dumps(reply))
-        self._flush()  # before the close frame
+        self.push(_dumps(reply))  # goes out with the close frame, just before it
         self.leave_swarms()
         self.close(1008, refusal.reason[:100])
 
-    def on_close(self) -> None:
-        keepalive = getattr(self, "keepalive", None)
-        if keepalive is not None:
-            keepalive.remove(self)
-        self.leave_swarms()
-
     def leave_swarms(self) -> None:
         """Stop in every swarm this socket joined (it closed, or is being closed)."""
-        tracker = getattr(self, "tracker", None)
-        if tracker is not None:
-            for info_hash, peer_id in self.joined.items():
-                tracker.stop(info_hash, peer_id, conn=self)
-            self.joined = {}
+        for info_hash, peer_id in self.joined.items():
+            self.tracker.stop(info_hash, peer_id, conn=self)
+        self.joined = {}
 
 
 # --- HTTP (BEP 3, 7, 23, 48) -------------------------------------------------------------

@@ -29,7 +29,6 @@ from app.tracker_swarms import (
     video_infohashes,
 )
 from app.videos import media_url
-from handlers import tracker
 from models import bind_context, db, utcnow
 from models.accounts import Account, Channel, User
 from models.videos import State, Video, VideoFile
@@ -257,12 +256,7 @@ async def scrape(conn, info_hash: str) -> dict:
     return reply["files"][info_hash]
 
 
-@pytest.mark.parametrize("fast_reads", [True, False], ids=["batch-reads", "tornado-reads"])
-def test_websocket_peers_meet_through_offers_and_answers(
-    server, info_hash, fast_reads, monkeypatch
-):
-    monkeypatch.setattr(tracker, "_FAST_READS", fast_reads)  # also as on another Tornado
-
+def test_websocket_peers_meet_through_offers_and_answers(server, info_hash):
     async def main() -> None:
         a, b = await connect(server.ws_url), await connect(server.ws_url)
         await send(a, **announce(info_hash, peer(1), offers=2, event="started"))
@@ -508,6 +502,69 @@ def test_unmasked_client_frame_is_cut_off(server):
         reader, writer = await raw_socket(server)
         writer.write(frame(b'{"action": "scrape"}', mask=False))
         assert await asyncio.wait_for(reader.read(), 5) == b""  # dropped without a word
+        writer.close()
+
+    asyncio.run(main())
+
+
+UPGRADE = {
+    "Upgrade": "websocket",
+    "Connection": "keep-alive, Upgrade",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version": "13",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "reason"),
+    [
+        ({"Upgrade": None}, 400, 'Can "Upgrade" only to "WebSocket".'),
+        ({"Upgrade": "h2c"}, 400, 'Can "Upgrade" only to "WebSocket".'),
+        ({"Connection": "keep-alive"}, 400, '"Connection" must be "Upgrade".'),
+        ({"Sec-WebSocket-Version": "8"}, 426, "Only WebSocket version 13 is spoken here."),
+        ({"Sec-WebSocket-Key": None}, 400, "Missing or invalid Sec-WebSocket-Key."),
+        ({"Sec-WebSocket-Key": "c2hvcnQ="}, 400, "Missing or invalid Sec-WebSocket-Key."),
+        ({"Sec-WebSocket-Key": "not base64!"}, 400, "Missing or invalid Sec-WebSocket-Key."),
+    ],
+)
+def test_bad_handshakes_are_refused_with_a_reason(server, change, status, reason):
+    headers = {k: v for k, v in {**UPGRADE, **change}.items() if v is not None}
+    response = httpx.get(server.url + "/tracker/socket", headers=headers, timeout=10)
+    assert (response.status_code, response.text.strip()) == (status, reason)
+    if status == 426:
+        assert response.headers["Sec-WebSocket-Version"] == "13"
+
+
+def test_handshake_answer_and_close_handshake(server, info_hash):
+    async def main() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.settings.port)
+        request = "".join(f"{k}: {v}\r\n" for k, v in UPGRADE.items())
+        writer.write(f"GET /tracker/socket HTTP/1.1\r\nHost: x\r\n{request}\r\n".encode())
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
+        # RFC 6455 section 1.3's own example key and answer
+        assert b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n" in head
+        writer.write(masked(json.dumps(announce(info_hash, peer(1)))))
+        assert b'"incomplete":1}' in await read_frames(reader, b'"incomplete":1}')
+        writer.write(frame(b"\x03\xe8bye", opcode=0x8))  # close 1000
+        assert await asyncio.wait_for(reader.read(), 5) == b"\x88\x02\x03\xe8"  # echoed, then EOF
+        writer.close()
+        listener = await connect(server.ws_url)
+        assert (await scrape(listener, info_hash))["incomplete"] == 0  # it left its swarm
+        listener.close()
+
+    asyncio.run(main())
+
+
+def test_bytes_sent_before_the_handshake_answer_end_the_connection(server):
+    async def main() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.settings.port)
+        request = "".join(f"{k}: {v}\r\n" for k, v in UPGRADE.items())
+        writer.write(
+            f"GET /tracker/socket HTTP/1.1\r\nHost: x\r\n{request}\r\n".encode()
+            + masked('{"action": "scrape"}')
+        )
+        assert await asyncio.wait_for(reader.read(), 5) == b""
         writer.close()
 
     asyncio.run(main())
