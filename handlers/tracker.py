@@ -50,6 +50,7 @@ PING_INTERVAL = 30.0  # unless the application's "websocket_ping_interval" says 
 MAX_OFFERS = 10  # offers relayed per announce (p2p-media-loader sends at most 5)
 MAX_SWARMS_PER_SOCKET = 64  # one page plays a few streams; a socket is not a crawler
 MAX_BACKLOG = 1 << 20  # bytes waiting for a socket that does not read: then it is dropped
+CLOSE_WAIT = 5.0  # seconds a peer has to answer our close frame
 _GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455's, for Sec-WebSocket-Accept
 _NUMBER = (int, float)
 _dumps = json.dumps
@@ -225,6 +226,7 @@ class TrackerConnection(asyncio.Protocol):
         "_fragments_opcode",
         "_out",
         "_closing",
+        "_close_timer",
     )
 
     def __init__(
@@ -247,7 +249,8 @@ class TrackerConnection(asyncio.Protocol):
         self._fragments: bytearray | None = None
         self._fragments_opcode = 0
         self._out: list[bytes] = []
-        self._closing = False
+        self._closing = False  # our close frame is sent (or the connection is cut)
+        self._close_timer: asyncio.TimerHandle | None = None
 
     # --- the transport's callbacks ------------------------------------------------------
 
@@ -266,6 +269,8 @@ class TrackerConnection(asyncio.Protocol):
         self._closing = True
         self._out = []
         self.transport = None
+        if self._close_timer is not None:
+            self._close_timer.cancel()
 
     def pause_writing(self) -> None:
         """More than MAX_BACKLOG bytes wait for a peer that does not read: drop it."""
@@ -274,8 +279,6 @@ class TrackerConnection(asyncio.Protocol):
         self._abort()
 
     def data_received(self, data: bytes) -> None:
-        if self._closing:
-            return
         buf = self._buf + data if self._buf else data
         pos, size = 0, len(buf)
         while size - pos >= 2:
@@ -292,12 +295,16 @@ class TrackerConnection(asyncio.Protocol):
                 head += extra
             fragments = self._fragments
             if length + (len(fragments) if fragments else 0) > self.max_message:
-                return self.close(1009, "message too big")
+                return self._abort() if self._closing else self.close(1009, "message too big")
             end = head + 4 + length
             if end > size:
                 break  # the rest of this frame is still on its way
             payload = _websocket_mask(buf[head : head + 4], buf[head + 4 : end])
             pos = end
+            if self._closing:  # we said goodbye: only the peer's close frame matters now
+                if opcode == 0x8:
+                    return self._finish()
+                continue
             if opcode & 0x8:
                 self._control(opcode, payload)
             elif opcode == 0:  # a continuation
@@ -313,8 +320,6 @@ class TrackerConnection(asyncio.Protocol):
                 self._message(opcode, payload)
             else:
                 self._fragments, self._fragments_opcode = bytearray(payload), opcode
-            if self._closing:
-                return
         self._buf = buf[pos:] if pos < size else b""
 
     def eof_received(self) -> bool:
@@ -370,7 +375,8 @@ class TrackerConnection(asyncio.Protocol):
         self._flush()
 
     def _finish(self) -> None:
-        """Close after what is written has gone (the server ends the TCP connection first)."""
+        """End the TCP connection once what is written has gone (RFC 6455: the server's
+        side closes first)."""
         self._closing = True
         if self.transport is not None:
             self.transport.close()
@@ -393,12 +399,19 @@ class TrackerConnection(asyncio.Protocol):
             self._queue(0x89, b"")
 
     def close(self, code: int, reason: str) -> None:
-        """Send a close frame with `code` and `reason`, then end the connection."""
+        """Send a close frame with `code` and `reason`; end the connection when the peer
+        answers with its own, or after CLOSE_WAIT seconds.
+
+        Closing at once would make the peer's kernel discard what it has not
+        read yet (our last message and the close frame) when its next frame
+        meets a closed socket.
+        """
         if self._closing or self.transport is None:
             return
         payload = code.to_bytes(2, "big") + reason.encode()[:123]
         self._send_now(bytes((0x88, len(payload))) + payload)
-        self._finish()
+        self._closing = True
+        self._close_timer = asyncio.get_running_loop().call_later(CLOSE_WAIT, self._abort)
 
     # --- messages -----------------------------------------------------------------------
 

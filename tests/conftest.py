@@ -144,7 +144,8 @@ class LiveServer:
         bind_context(self.database)  # this server's own database, in its thread
         asyncio.set_event_loop(asyncio.new_event_loop())
         self.loop = tornado.ioloop.IOLoop.current()
-        server = tornado.httpserver.HTTPServer(make_app(self.settings), max_buffer_size=64 << 20)
+        self.app = make_app(self.settings)
+        server = tornado.httpserver.HTTPServer(self.app, max_buffer_size=64 << 20)
         server.add_sockets(self.sockets)
         self._ready.set()
         self.loop.start()
@@ -214,6 +215,31 @@ def server(settings: Settings) -> Iterator[LiveServer]:
     live = LiveServer(settings)
     yield live
     live.stop()
+
+
+@pytest.fixture
+def instances(backend: str, settings: Settings, tmp_path: Path) -> Iterator:
+    """Make Shoal servers, each with its own database, data folder and port."""
+    made: list[LiveServer] = []
+
+    def make(name: str) -> LiveServer:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / name}.db"
+            database = make_database(url)
+            with use(database):
+                migrate()
+        else:
+            url, database = _fresh_postgres(f"_{name}")
+        own = settings.with_(database_url=url, data_dir=tmp_path / name, allow_loopback=True)
+        server = LiveServer(own, database)
+        with server.use():
+            auth.create_user(server.settings, "root", PASSWORD, role=Role.ADMIN)
+        made.append(server)
+        return server
+
+    yield make
+    for server in made:
+        server.stop()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ the server knows (so app/tracker_swarms.py's ids are exercised end to end)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import struct
 import threading
@@ -29,6 +30,7 @@ from app.tracker_swarms import (
     video_infohashes,
 )
 from app.videos import media_url
+from handlers import tracker
 from models import bind_context, db, utcnow
 from models.accounts import Account, Channel, User
 from models.videos import State, Video, VideoFile
@@ -379,8 +381,10 @@ def test_flood_from_one_address_is_refused(server, info_hash):
     async def main() -> None:
         conn = await connect(server.ws_url)
         answered = 0
-        for _ in range(60):
-            await send(conn, **announce(info_hash, peer(1)))
+        # the refusal may come before the last of these is sent
+        with contextlib.suppress(tornado.websocket.WebSocketClosedError):
+            for _ in range(60):
+                await send(conn, **announce(info_hash, peer(1)))
         while (reply := await recv(conn)) is not None and "failure reason" not in reply:
             answered += 1
         assert 30 <= answered < 40  # the burst, and what refilled meanwhile
@@ -492,6 +496,34 @@ def test_frames_split_fragmented_or_trickled_are_read_whole(server, info_hash):
         assert (await read_frames(reader, b"message too big")).endswith(
             b"\x88\x11\x03\xf1message too big"
         )
+        writer.close()
+
+    asyncio.run(main())
+
+
+def test_a_refused_socket_gets_the_reason_and_the_close_handshake(server, monkeypatch):
+    monkeypatch.setattr(tracker, "CLOSE_WAIT", 0.3)
+
+    async def refused() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await raw_socket(server)
+        writer.write(masked("not json"))
+        frames = await read_frames(reader, b"invalid JSON")
+        assert b'{"failure reason": "invalid JSON"}' in frames
+        assert frames.endswith(b"\x88\x0e\x03\xf0invalid JSON")  # close 1008
+        return reader, writer
+
+    async def main() -> None:
+        # What it sends after our close frame is not served, nor does it lose
+        # what we sent; its close frame ends the connection.
+        reader, writer = await refused()
+        writer.write(masked('{"action": "scrape"}') + frame(b"\x03\xf0", opcode=0x8))
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+        writer.close()
+        # A peer that never answers is cut off after CLOSE_WAIT.
+        reader, writer = await refused()
+        started = asyncio.get_running_loop().time()
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+        assert 0.2 < asyncio.get_running_loop().time() - started < 3
         writer.close()
 
     asyncio.run(main())

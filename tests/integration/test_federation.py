@@ -2,43 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from app import auth
-from app.db import make_database, migrate
-from models import use
-from models.accounts import Role
 from models.federation import Delivery, Follow, FollowState
 from models.videos import Video
-from tests.conftest import PASSWORD, LiveServer, _fresh_postgres
+from tests.conftest import PASSWORD, LiveServer
 from tests.handlers.test_api_videos import upload
-
-
-@pytest.fixture
-def instances(backend: str, settings, tmp_path: Path):
-    """Make Shoal servers, each with its own database, data folder and port."""
-    made: list[LiveServer] = []
-
-    def make(name: str) -> LiveServer:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp_path / name}.db"
-            database = make_database(url)
-            with use(database):
-                migrate()
-        else:
-            url, database = _fresh_postgres(f"_{name}")
-        own = settings.with_(database_url=url, data_dir=tmp_path / name, allow_loopback=True)
-        server = LiveServer(own, database)
-        with server.use():
-            auth.create_user(server.settings, "root", PASSWORD, role=Role.ADMIN)
-        made.append(server)
-        return server
-
-    yield make
-    for server in made:
-        server.stop()
 
 
 def admin(server: LiveServer):

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from app import auth
 from tests.clips import make_clip
+from tests.conftest import PASSWORD
 from tests.handlers.test_api_videos import upload
 from tests.integration.test_browser import (
     CHROMIUM,
@@ -30,6 +32,7 @@ from tests.integration.test_browser import (
     record_console_error,
     wait_until,
 )
+from tests.integration.test_federation import follow_server, settle
 
 # WebRTC between pages of one headless browser over loopback. Chromium hides
 # host ICE candidates behind mDNS names (*.local) unless the page may use the
@@ -227,3 +230,57 @@ def test_without_webrtc_or_the_p2p_modules_the_video_plays_from_the_server(
     no_webrtc_context.close()
     # Only the blocked module's own failure shows.
     assert len(errors) == 1 and "p2p-media-loader-core.es.min.js" in errors[0], errors
+
+
+@pytest.fixture
+def on_two_servers(instances, thirty_seconds):
+    """(origin, other, watch path): alice's video on the origin, federated to `other`.
+
+    Made before the browser starts: the job runner's HTTP client needs a
+    thread with no event loop running, and Playwright runs one.
+    """
+    origin, other = instances("origin"), instances("other")
+    follow_server(other, origin)
+    with origin.use():
+        auth.create_user(origin.settings, "alice", PASSWORD)
+    alice = origin.client()
+    alice.token("alice", PASSWORD)
+    ids = upload(alice, thirty_seconds, name="Shared across servers")
+    settle(origin, other)
+    path = f"/w/{ids['shortUUID']}"
+    assert other.client().get(path).status_code == 200
+    return origin, other, path
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_viewers_on_two_servers_share_through_the_origins_tracker(on_two_servers, webrtc_chromium):
+    """A viewer on the origin and one on a server that follows it share one swarm.
+
+    The other server plays the remote video from the origin's HLS files with
+    the origin's tracker and hashes, so p2p-media-loader derives the same swarm
+    id on both pages and the origin's tracker introduces them.
+    """
+    origin, other, path = on_two_servers
+    errors: list[str] = []
+    first_context, first = viewer(webrtc_chromium, errors)
+    open_player(first, f"{origin.url}{path}")
+    first.evaluate(PLAY)
+    wait_until(first, "() => document.getElementById('player').currentTime > 1")
+    wait_until(first, buffered_past(15), timeout=20)
+
+    second_context, second = viewer(webrtc_chromium, errors)
+    open_player(second, f"{other.url}{path}")
+    player = second.locator("#player")
+    assert player.get_attribute("data-tracker") == f"ws://{origin.settings.host}/tracker/socket"
+    assert player.get_attribute("data-segments-sha256").startswith(origin.url)
+    second.evaluate(PLAY)
+    wait_until(second, "() => window.shoal.p2p.downloadedFromPeers > 0", timeout=20)
+    got, gave = second.evaluate(P2P), first.evaluate(P2P)
+    assert got["rejectedFromPeers"] == 0 and gave["uploadedToPeers"] > 0
+    # Both announced to the origin's tracker, in one swarm; the other server's has none.
+    swarms = origin.app.settings["tracker"].swarms
+    assert max(len(swarm.peers) for swarm in swarms.values()) == 2
+    assert other.app.settings.get("tracker") is None
+    second_context.close()
+    first_context.close()
+    assert errors == [], "\n".join(errors)
