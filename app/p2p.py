@@ -11,13 +11,26 @@ WebRTC needs ICE servers to get through NAT. None are configured by default:
 a third-party STUN server would learn every viewer's address, so the
 administrator chooses (e.g. their own coturn). Without any, peers on the same
 network still connect through their host addresses.
+
+A TURN server relays for viewers whom NAT keeps apart, and wants credentials.
+Every page with a player carries them, so any visitor can read them: fixed
+ones (a username and password) serve anyone who copies them; a secret shared
+with the TURN server (coturn's `use-auth-secret` / `static-auth-secret`, the
+"TURN REST API" scheme) gives each page its own, valid for TURN_TTL seconds:
+username "<expiry unix time>:shoal", credential base64(HMAC-SHA1(secret,
+username)). The password and secret are stored here as given (the HMAC needs
+the secret itself) and never shown back on the admin page.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from models import db, utcnow
@@ -26,7 +39,10 @@ from models.server import ServerSetting
 
 ENABLED_KEY = "p2p.enabled"
 ICE_KEY = "p2p.iceServers"
+TURN_KEY = "p2p.turn"  # JSON: {"username", "password", "secret"}
 MAX_ICE_SERVERS = 10
+MAX_CREDENTIAL = 256  # characters, for each TURN credential
+TURN_TTL = 24 * 3600  # seconds a page's TURN credentials made from the secret are valid
 # RFC 7064 / RFC 7065: stun:host[:port], turn:host[:port][?transport=udp|tcp].
 _ICE_URL = re.compile(
     r"(?P<scheme>stuns?|turns?):(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(?P<port>\d{1,5}))?"
@@ -49,24 +65,55 @@ class P2PSettings:
 
     enabled: bool = True
     ice_servers: tuple[str, ...] = ()
+    turn_username: str = ""
+    turn_password: str = ""
+    turn_secret: str = ""
 
-    def rtc_config(self) -> dict:
+    def turn_credentials(self, now: float | None = None) -> dict[str, str]:
+        """{"username", "credential"} for the TURN servers; {} when none are set."""
+        if self.turn_secret:
+            expires = int(time.time() if now is None else now) + TURN_TTL
+            username = f"{expires}:shoal"
+            mac = hmac.new(self.turn_secret.encode(), username.encode(), hashlib.sha1)
+            return {"username": username, "credential": base64.b64encode(mac.digest()).decode()}
+        if self.turn_username:
+            return {"username": self.turn_username, "credential": self.turn_password}
+        return {}
+
+    def rtc_config(self, now: float | None = None) -> dict:
         """The RTCPeerConnection configuration player.js gives p2p-media-loader."""
-        return {"iceServers": [{"urls": url} for url in self.ice_servers]}
+        credentials = self.turn_credentials(now)
+        servers = []
+        for url in self.ice_servers:
+            server = {"urls": url}
+            if url.startswith("turn"):
+                server.update(credentials)
+            servers.append(server)
+        return {"iceServers": servers}
 
 
 def get() -> P2PSettings:
     """The stored settings (defaults: enabled, no ICE servers)."""
-    rows = {
-        row.key: row.value
-        for row in ServerSetting.select().where(ServerSetting.key.in_([ENABLED_KEY, ICE_KEY]))
-    }
+    keys = [ENABLED_KEY, ICE_KEY, TURN_KEY]
+    rows = {row.key: row.value for row in ServerSetting.select().where(ServerSetting.key.in_(keys))}
     enabled = rows.get(ENABLED_KEY, "1") != "0"
     try:
         servers = tuple(str(url) for url in json.loads(rows.get(ICE_KEY, "[]")))
     except ValueError:
         servers = ()
-    return P2PSettings(enabled=enabled, ice_servers=servers)
+    try:
+        turn = json.loads(rows.get(TURN_KEY, "{}"))
+    except ValueError:
+        turn = {}
+    if not isinstance(turn, dict):
+        turn = {}
+    return P2PSettings(
+        enabled=enabled,
+        ice_servers=servers,
+        turn_username=str(turn.get("username") or ""),
+        turn_password=str(turn.get("password") or ""),
+        turn_secret=str(turn.get("secret") or ""),
+    )
 
 
 def parse_ice_servers(text: str | list[str]) -> tuple[str, ...]:
@@ -91,10 +138,64 @@ def parse_ice_servers(text: str | list[str]) -> tuple[str, ...]:
     return tuple(urls)
 
 
-def update(enabled: bool, ice_servers: str | list[str]) -> P2PSettings:
-    """Store the administrator's settings (all or nothing); P2PError if a URL is wrong."""
-    new = P2PSettings(enabled=bool(enabled), ice_servers=parse_ice_servers(ice_servers))
-    values = {ENABLED_KEY: "1" if new.enabled else "0", ICE_KEY: json.dumps(list(new.ice_servers))}
+def _check_turn(settings: P2PSettings) -> None:
+    for field, value in (
+        ("turn_username", settings.turn_username),
+        ("turn_password", settings.turn_password),
+        ("turn_secret", settings.turn_secret),
+    ):
+        if len(value) > MAX_CREDENTIAL or any(ord(c) < 32 for c in value):
+            raise P2PError(
+                f"TURN credentials are at most {MAX_CREDENTIAL} characters, on one line.", field
+            )
+    if settings.turn_username and not settings.turn_password:
+        raise P2PError("A TURN username needs its password.", "turn_password")
+    if settings.turn_password and not settings.turn_username:
+        raise P2PError("A TURN password needs its username.", "turn_username")
+    has_turn = any(url.startswith("turn") for url in settings.ice_servers)
+    if has_turn and not settings.turn_credentials():
+        raise P2PError(
+            "A TURN server needs a username and password, or a secret shared with it.",
+            "turn_username",
+        )
+
+
+def update(
+    enabled: bool,
+    ice_servers: str | list[str],
+    *,
+    turn_username: str | None = None,
+    turn_password: str | None = None,
+    turn_secret: str | None = None,
+) -> P2PSettings:
+    """Store the administrator's settings (all or nothing); P2PError if one is wrong.
+
+    A TURN credential given as None keeps the stored one; "" removes it. The
+    password goes with its username: removing the username removes it too.
+    """
+    if turn_username is not None and not turn_username.strip() and turn_password is None:
+        turn_password = ""
+    turn = {
+        key: value.strip() if key == "turn_username" else value
+        for key, value in (
+            ("turn_username", turn_username),
+            ("turn_password", turn_password),
+            ("turn_secret", turn_secret),
+        )
+        if value is not None
+    }
+    new = replace(get(), enabled=bool(enabled), ice_servers=parse_ice_servers(ice_servers), **turn)
+    _check_turn(new)
+    stored_turn = {
+        "username": new.turn_username,
+        "password": new.turn_password,
+        "secret": new.turn_secret,
+    }
+    values = {
+        ENABLED_KEY: "1" if new.enabled else "0",
+        ICE_KEY: json.dumps(list(new.ice_servers)),
+        TURN_KEY: json.dumps(stored_turn),
+    }
     with db.atomic():
         for key, value in values.items():
             now = utcnow()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from app import auth, p2p, videos
 from app.federation import actors, delivery, follows
@@ -97,26 +98,48 @@ class FederationPageHandler(AdminMixin):
 
 
 class P2PPageHandler(AdminMixin):
-    """Whether viewers share segments peer to peer, and the STUN/TURN servers they use."""
+    """Whether viewers share segments peer to peer, and the STUN/TURN servers they use.
+
+    The TURN password and secret are never sent back: their fields stay empty,
+    and an empty field keeps what is stored ("forget_turn" removes them).
+    """
 
     def get(self) -> None:
         current = p2p.get()
-        self._render(current.enabled, "\n".join(current.ice_servers), error=None)
+        self._render(current, "\n".join(current.ice_servers), error=None)
 
-    def _render(self, enabled: bool, ice_servers: str, error: str | None) -> None:
+    def _render(self, current: p2p.P2PSettings, ice_servers: str, error: p2p.P2PError | None):
         saved = self.get_query_argument("saved", "") == "1" and error is None
         self.render_page(
-            "admin_p2p.mako", enabled=enabled, ice_servers=ice_servers, error=error, saved=saved
+            "admin_p2p.mako",
+            enabled=current.enabled,
+            ice_servers=ice_servers,
+            turn_username=current.turn_username,
+            has_password=bool(current.turn_password),
+            has_secret=bool(current.turn_secret),
+            error=str(error) if error else None,
+            error_field=error.field if error else None,
+            saved=saved,
         )
 
     def post(self) -> None:
         enabled = self.get_body_argument("enabled", "") == "on"
         ice_servers = self.get_body_argument("ice_servers", "")
+        turn_username = self.get_body_argument("turn_username", "")
+        if self.get_body_argument("forget_turn", "") == "on":
+            turn = {"turn_username": "", "turn_password": "", "turn_secret": ""}
+        else:
+            turn = {
+                "turn_username": turn_username,
+                "turn_password": self.get_body_argument("turn_password", "") or None,
+                "turn_secret": self.get_body_argument("turn_secret", "") or None,
+            }
         try:
-            p2p.update(enabled, ice_servers)
+            p2p.update(enabled, ice_servers, **turn)
         except p2p.P2PError as err:
             self.set_status(400)
-            self._render(enabled, ice_servers, error=str(err))
+            current = replace(p2p.get(), enabled=enabled, turn_username=turn_username)
+            self._render(current, ice_servers, error=err)
             return
         self.redirect_see_other("/admin/p2p?saved=1")
 

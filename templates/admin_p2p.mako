@@ -14,13 +14,31 @@ visitors can still turn it off for themselves.</p>
   <label class="check"><input type="checkbox" name="enabled"${' checked' if enabled else ''}>
     Let viewers share videos peer to peer</label>
   <label>STUN and TURN servers, one per line
-    <textarea name="ice_servers" rows="4" placeholder="stun:stun.example.org:3478">${ice_servers}</textarea></label>
-  % if error:
-  <p class="field-error" role="alert">${error}</p>
-  % endif
+    <textarea name="ice_servers" rows="4" placeholder="stun:stun.example.org:3478"${' aria-invalid="true"' if error_field == 'ice_servers' else ''}>${ice_servers}</textarea></label>
   <p class="meta">None by default: a STUN server learns the address of every viewer who uses it, so
   choose one you trust (your own, for instance). Without one, only viewers who can reach each other
   directly (on the same network) share.</p>
+  <fieldset>
+    <legend>TURN credentials</legend>
+    <p class="meta">A TURN server relays between viewers that NAT keeps apart. Every page with a
+    player carries its credentials, so any visitor can read them. A secret shared with the TURN
+    server (coturn's <code>use-auth-secret</code> with <code>static-auth-secret</code>) gives each
+    page its own, valid for a day; a fixed username and password serve whoever copies them.</p>
+    <label>Secret shared with the TURN server
+      <input type="password" name="turn_secret" autocomplete="new-password"
+        placeholder="${'stored; leave empty to keep it' if has_secret else ''}"${' aria-invalid="true"' if error_field == 'turn_secret' else ''}></label>
+    <label>Or a fixed username
+      <input type="text" name="turn_username" value="${turn_username}" autocomplete="off"${' aria-invalid="true"' if error_field == 'turn_username' else ''}></label>
+    <label>and its password
+      <input type="password" name="turn_password" autocomplete="new-password"
+        placeholder="${'stored; leave empty to keep it' if has_password else ''}"${' aria-invalid="true"' if error_field == 'turn_password' else ''}></label>
+    % if has_secret or has_password or turn_username:
+    <label class="check"><input type="checkbox" name="forget_turn"> Forget the TURN credentials</label>
+    % endif
+  </fieldset>
+  % if error:
+  <p class="field-error" role="alert">${error}</p>
+  % endif
   <button type="submit" class="button primary">Save</button>
 </form>
 </section>

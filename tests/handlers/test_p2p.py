@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import html
 import json
 import re
+import time
 
 import pytest
 
@@ -140,13 +142,13 @@ def test_an_admin_turns_p2p_off_for_the_server_and_chooses_stun_servers(
     assert page.status_code == 200 and 'name="enabled" checked' in page.text
     assert 'href="/admin/p2p"' in page.text  # linked among the admin pages
 
-    servers = "stun:stun.example.org:3478\nturn:turn.example.org?transport=tcp\n"
+    servers = "stun:stun.example.org:3478\nstun:[2001:db8::1]\n"
     saved = root.form("/admin/p2p", {"enabled": "on", "ice_servers": servers})
     assert saved.status_code == 303 and saved.headers["Location"] == "/admin/p2p?saved=1"
     data = video_attributes(anon.get(f"/w/{published['shortUUID']}").text)
     assert json.loads(data["ice-servers"]) == [
         {"urls": "stun:stun.example.org:3478"},
-        {"urls": "turn:turn.example.org?transport=tcp"},
+        {"urls": "stun:[2001:db8::1]"},
     ]
 
     bad = root.form("/admin/p2p", {"enabled": "on", "ice_servers": "https://stun.example.org"})
@@ -164,6 +166,63 @@ def test_an_admin_turns_p2p_off_for_the_server_and_chooses_stun_servers(
         response = anon.get(path)
         assert video_attributes(response.text)["p2p"] == "off"
         assert not IMPORT_MAP.search(response.text)
+
+
+def ice_servers_of(client, published) -> list[dict]:
+    return json.loads(
+        video_attributes(client.get(f"/w/{published['shortUUID']}").text)["ice-servers"]
+    )
+
+
+def test_turn_servers_get_fixed_or_per_page_credentials(server, admin_user, anon, published):
+    root = server.client()
+    root.login("root", PASSWORD)
+    servers = "stun:stun.example.org\nturn:turn.example.org:3478?transport=udp"
+    form = {"enabled": "on", "ice_servers": servers}
+    bare = root.form("/admin/p2p", form)
+    assert bare.status_code == 400
+    assert "A TURN server needs a username and password, or a secret shared with it." in bare.text
+    assert p2p.get().ice_servers == ()  # nothing was stored
+    half = root.form("/admin/p2p", {**form, "turn_username": "shoal"})
+    assert half.status_code == 400 and "A TURN username needs its password." in half.text
+    assert 'value="shoal"' in half.text  # what was typed is kept
+
+    # A fixed username and password, given to every page, never shown back to the admin.
+    fixed = {**form, "turn_username": "viewers", "turn_password": "s3cret-pass"}
+    assert root.form("/admin/p2p", fixed).status_code == 303
+    assert ice_servers_of(anon, published) == [
+        {"urls": "stun:stun.example.org"},
+        {
+            "urls": "turn:turn.example.org:3478?transport=udp",
+            "username": "viewers",
+            "credential": "s3cret-pass",
+        },
+    ]
+    page = root.get("/admin/p2p").text
+    assert "s3cret-pass" not in page and "stored; leave empty to keep it" in page
+    assert root.form("/admin/p2p", {**form, "turn_username": "viewers"}).status_code == 303
+    assert p2p.get().turn_password == "s3cret-pass"  # an empty field kept it
+
+    # A secret shared with coturn: each page gets its own credentials, valid for a day.
+    # (The username field emptied: its password goes with it.)
+    secret = "coturn-static-auth-secret"
+    assert root.form("/admin/p2p", {**form, "turn_secret": secret}).status_code == 303
+    assert (p2p.get().turn_username, p2p.get().turn_password) == ("", "")
+    assert secret not in root.get("/admin/p2p").text
+    before = time.time()
+    turn = ice_servers_of(anon, published)[1]
+    expires, name = turn["username"].split(":")
+    assert name == "shoal"
+    assert before + p2p.TURN_TTL - 1 <= int(expires) <= time.time() + p2p.TURN_TTL
+    mac = hmac.new(secret.encode(), turn["username"].encode(), hashlib.sha1).digest()
+    assert turn["credential"] == base64.b64encode(mac).decode()  # what coturn checks
+
+    # Forgotten, with the TURN server gone too.
+    gone = {"enabled": "on", "ice_servers": "stun:stun.example.org", "forget_turn": "on"}
+    assert root.form("/admin/p2p", gone).status_code == 303
+    stored = p2p.get()
+    assert (stored.turn_username, stored.turn_password, stored.turn_secret) == ("", "", "")
+    assert ice_servers_of(anon, published) == [{"urls": "stun:stun.example.org"}]
 
 
 def test_only_admins_reach_the_p2p_settings(alice, anon):
