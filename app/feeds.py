@@ -23,6 +23,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from app import torrents
 from app import videos as video_service
 from app.constants import CATEGORIES
 from app.markdown import render, truncate
@@ -276,6 +277,17 @@ def _items(settings: Settings, videos: Sequence[Video]) -> list[_Item]:
 def _media_tags(settings: Settings, item: _Item) -> list[Tag]:
     """Media RSS for one video, in PeerTube's order."""
     v = item.video
+    # PeerTube lists each rendition's torrent first; a remote video's are its origin's.
+    peer_links = [
+        tag(
+            "media:peerLink",
+            type="application/x-bittorrent",
+            href=torrents.torrent_url(settings, v, f),
+            isDefault=False,
+        )
+        for f in item.files
+        if v.is_local and f.infohash
+    ]
     contents = [
         tag(
             "media:content",
@@ -297,7 +309,7 @@ def _media_tags(settings: Settings, item: _Item) -> list[Tag]:
         tag("media:player", url=item.url),
     ]
     if contents:
-        tags.append(tag("media:group", None, *contents))
+        tags.append(tag("media:group", None, *peer_links, *contents))
     tags += [tag("media:thumbnail", url=u) for u in (item.preview, item.thumbnail) if u]
     tags += [
         tag("media:rating", "adult" if v.nsfw else "nonadult"),

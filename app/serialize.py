@@ -126,11 +126,10 @@ def torrent_fields(settings: Settings, video: Video, f: VideoFile) -> dict[str, 
     """torrentUrl, torrentDownloadUrl and magnetUri of a local rendition (none for remote)."""
     if not video.is_local or not f.infohash:
         return {"torrentUrl": None, "torrentDownloadUrl": None, "magnetUri": None}
-    name = f"{video.uuid}-{f.resolution}-hls.torrent"
-    torrent_url = f"{settings.base_url}/lazy-static/torrents/{name}"
+    torrent_url = torrents.torrent_url(settings, video, f)
     return {
         "torrentUrl": torrent_url,
-        "torrentDownloadUrl": f"{settings.base_url}/download/torrents/{name}",
+        "torrentDownloadUrl": torrents.torrent_url(settings, video, f, download=True),
         "magnetUri": torrents.magnet(
             settings, f.infohash, video.name, torrent_url, media_url(settings, video, f.filename)
         ),

@@ -16,6 +16,7 @@ from urllib.parse import quote_plus
 
 from app.settings import Settings
 from app.tracker import bencode
+from models.videos import Video, VideoFile
 
 MIN_PIECE = 16 * 1024
 MAX_PIECE = 4 * 1024 * 1024
@@ -91,6 +92,12 @@ def torrent_file(settings: Settings, info: TorrentInfo, webseed: str, created: i
             "url-list": [webseed],
         }
     )
+
+
+def torrent_url(settings: Settings, video: Video, f: VideoFile, *, download: bool = False) -> str:
+    """Where a local rendition's .torrent is served (PeerTube's paths); `download` to save it."""
+    folder = "download" if download else "lazy-static"
+    return f"{settings.base_url}/{folder}/torrents/{video.uuid}-{f.resolution}-hls.torrent"
 
 
 def magnet(settings: Settings, infohash: str, title: str, torrent_url: str, webseed: str) -> str:

@@ -15,6 +15,7 @@ from lxml import etree
 
 import app.web
 from app import feeds, subscriptions
+from app.tracker import bdecode
 from app.videos import short_uuid
 from handlers import feeds as feed_handlers
 from models import utcnow
@@ -169,6 +170,16 @@ def test_rss_feed_lists_an_upload_with_media_rss_and_a_downloadable_enclosure(
 
     download = anon.get(enclosure.href)
     assert download.status_code == 200 and len(download.content) == best["size"]
+    # Each rendition's torrent first in the group, as PeerTube lists them.
+    group = item.find("media:group", NS)
+    links = group.findall("media:peerLink", NS)
+    assert [child.tag for child in group][: len(links)] == [link.tag for link in links]
+    assert [link.get("href") for link in links] == [f["torrentUrl"] for f in files]
+    assert {(link.get("type"), link.get("isDefault")) for link in links} == {
+        ("application/x-bittorrent", "false")
+    }
+    torrent = bdecode(anon.get(links[0].get("href")).content)
+    assert torrent[b"url-list"] == [best["fileUrl"].encode()]  # the WebSeed
 
 
 def test_atom_feed_is_valid_atom_with_watch_links_and_enclosures(anon, local_user, live_settings):
