@@ -9,8 +9,11 @@ sharing off (remembered by its browser). Then the first viewer is fed
 corrupted segment bytes by the server (Playwright rewrites its responses, on
 that page only) and shares them: the second checks each against
 segments-sha256.json, rejects them, drops that peer, fetches the segments over
-HTTP and plays on without a media error. Without WebRTC, or when the P2P
-modules do not load, the video plays from the server as before.
+HTTP and plays on without a media error. A peer that takes requests but never
+delivers the bytes does not stall a viewer playing at double speed. Without
+WebRTC, or when the P2P modules do not load, the video plays from the server
+as before. A viewer on the origin and one on a server following it share
+through the origin's tracker.
 """
 
 from __future__ import annotations
@@ -283,4 +286,58 @@ def test_viewers_on_two_servers_share_through_the_origins_tracker(on_two_servers
     assert other.app.settings.get("tracker") is None
     second_context.close()
     first_context.close()
+    assert errors == [], "\n".join(errors)
+
+
+# Stalls of the <video>: seconds spent waiting for data after playback began.
+STALL_WATCH = """() => {
+  const v = document.getElementById('player');
+  const s = window.shoalStalls = {count: 0, seconds: 0, since: null};
+  v.addEventListener('waiting', () => {
+    if (v.currentTime > 0.5) { s.count++; s.since = performance.now(); }
+  });
+  v.addEventListener('playing', () => {
+    if (s.since !== null) { s.seconds += (performance.now() - s.since) / 1000; s.since = null; }
+  });
+}"""
+
+
+# A peer too slow to deliver: its data channel carries p2p-media-loader's
+# small commands (it announces segments and takes requests) but none of the
+# segment bytes it then sends.
+SILENT_PEER = """(() => {
+  const send = RTCDataChannel.prototype.send;
+  RTCDataChannel.prototype.send = function (data) {
+    const size = typeof data === 'string' ? data.length : (data.byteLength ?? data.size ?? 0);
+    if (size > 2048) return;
+    return send.call(this, data);
+  };
+})();"""
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_peer_that_never_delivers_does_not_stall_playback(webrtc_chromium, server, published):
+    errors: list[str] = []
+    url = f"{server.url}{published}"
+    slow_context, slow = viewer(webrtc_chromium, errors)
+    slow_context.add_init_script(SILENT_PEER)
+    open_player(slow, url)
+    slow.evaluate(PLAY)
+    wait_until(slow, buffered_past(25), timeout=20)
+
+    second_context, second = viewer(webrtc_chromium, errors)
+    open_player(second, url)
+    second.evaluate(STALL_WATCH)
+    second.evaluate(PLAY)
+    second.evaluate("() => { document.getElementById('player').playbackRate = 2; }")  # in a hurry
+    wait_until(second, "() => document.getElementById('player').currentTime > 24", timeout=40)
+    stalls = second.evaluate("() => window.shoalStalls")
+    stats = second.evaluate(P2P)
+    assert stats["downloadedFromPeers"] == 0 and stats["downloadedFromServer"] > 0
+    assert slow.evaluate(P2P)["uploadedToPeers"] > 0  # it was asked, and began to answer
+    assert stalls["seconds"] < 1.0, stalls
+    assert second.locator("#player-error").is_hidden()
+    assert second.evaluate("() => document.getElementById('player').error") is None
+    second_context.close()
+    slow_context.close()
     assert errors == [], "\n".join(errors)
