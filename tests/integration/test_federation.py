@@ -40,10 +40,7 @@ def test_a_followed_servers_videos_appear_edit_and_disappear(instances, clip):
     followers = origin.client().get("/api/v1/server/followers").json()
     assert followers["data"][0]["follower"]["host"] == mirror.settings.host
 
-    with origin.use():
-        auth.create_user(origin.settings, "alice", PASSWORD)
-    alice = origin.client()
-    alice.token("alice", PASSWORD)
+    alice = make_user(origin, "alice")
     ids = upload(alice, clip, name="Federated cats")
     settle(origin, mirror)
 
@@ -87,10 +84,7 @@ def test_a_followed_servers_videos_appear_edit_and_disappear(instances, clip):
 def test_unlisted_videos_federate_unlisted_and_private_never_leave(instances, clip):
     origin, mirror = instances("origin"), instances("mirror")
     follow_server(mirror, origin)
-    with origin.use():
-        auth.create_user(origin.settings, "alice", PASSWORD)
-    alice = origin.client()
-    alice.token("alice", PASSWORD)
+    alice = make_user(origin, "alice")
     unlisted = upload(alice, clip, name="Unlisted one", privacy=2)
     private = upload(alice, clip, name="Private one", privacy=3)
     settle(origin, mirror)
@@ -108,10 +102,7 @@ def test_a_server_down_gets_its_backlog_when_it_returns(instances, clip):
 
     origin, mirror = instances("origin"), instances("mirror")
     follow_server(mirror, origin)
-    with origin.use():
-        auth.create_user(origin.settings, "alice", PASSWORD)
-    alice = origin.client()
-    alice.token("alice", PASSWORD)
+    alice = make_user(origin, "alice")
     mirror.stop()
     ids = upload(alice, clip, name="While you were away")
     origin.run_jobs()

@@ -24,9 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from app import auth
 from tests.clips import make_clip
-from tests.conftest import PASSWORD
 from tests.handlers.test_api_videos import upload
 from tests.integration.test_browser import (
     CHROMIUM,
@@ -35,7 +33,7 @@ from tests.integration.test_browser import (
     record_console_error,
     wait_until,
 )
-from tests.integration.test_federation import follow_server, settle
+from tests.integration.test_federation import follow_server, make_user, settle
 
 # WebRTC between pages of one headless browser over loopback. Chromium hides
 # host ICE candidates behind mDNS names (*.local) unless the page may use the
@@ -244,10 +242,7 @@ def on_two_servers(instances, thirty_seconds):
     """
     origin, other = instances("origin"), instances("other")
     follow_server(other, origin)
-    with origin.use():
-        auth.create_user(origin.settings, "alice", PASSWORD)
-    alice = origin.client()
-    alice.token("alice", PASSWORD)
+    alice = make_user(origin, "alice")
     ids = upload(alice, thirty_seconds, name="Shared across servers")
     settle(origin, other)
     path = f"/w/{ids['shortUUID']}"
