@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from app import jobs
 from app.settings import Settings
+from models import bind_context, db
 from models.jobs import Job
 from workers import federation, transcode
 
@@ -31,9 +32,11 @@ KINDS: dict[str, Callable[[Settings, dict, Heartbeat], None]] = {
 }
 
 
-# Jobs that take milliseconds: claimed in batches, with one lease for the batch.
+# Jobs that take milliseconds: claimed in batches, with one lease for the batch, in a
+# lane of their own; the others (transcoding) may take minutes.
 QUICK_KINDS = list(federation.KINDS)
 QUICK_BATCH = 16
+LONG_KINDS = [kind for kind in KINDS if kind not in QUICK_KINDS]
 
 
 class Runner:
@@ -92,23 +95,43 @@ class Runner:
         return done
 
     def run_forever(self) -> None:
-        """Poll with backoff when idle; stop cleanly on SIGTERM/SIGINT."""
+        """Run both lanes until SIGTERM/SIGINT; poll with backoff when idle.
+
+        Quick jobs (federation) have a thread of their own, claimed in batches,
+        so a flood of activities never waits behind a transcode that takes
+        minutes; long jobs run one at a time in this thread.
+        """
+        database = db.obj  # the lane's thread binds the same database as this one
+        quick = threading.Thread(
+            target=self._quick_lane, args=(database,), name="quick-jobs", daemon=True
+        )
+        quick.start()
+        try:
+            self.run_lane(LONG_KINDS, 1)
+        finally:
+            self.stopping.set()
+            quick.join()
+
+    def _quick_lane(self, database: object) -> None:
+        bind_context(database)  # type: ignore[arg-type]
+        try:
+            self.run_lane(QUICK_KINDS, QUICK_BATCH)
+        finally:
+            if not db.is_closed():
+                db.close()
+
+    def run_lane(self, kinds: list[str], limit: int) -> None:
+        """Claim and run jobs of `kinds`, `limit` at a time, until stopped."""
         idle = 0.1
-        quick_turn = True
         while not self.stopping.is_set():
-            # Turns alternate: a batch of quick jobs (federation), then one job of any kind,
-            # so a flood of activities neither waits behind a transcode nor starves it.
-            kinds, limit = (QUICK_KINDS, QUICK_BATCH) if quick_turn else (None, 1)
-            quick_turn = not quick_turn
             try:
                 claimed = jobs.claim(self.worker_id, self.settings.job_lease_seconds, limit, kinds)
             except Exception:
                 log.exception("claiming jobs failed; retrying")
                 claimed = []
             if not claimed:
-                if quick_turn:  # both turns found nothing
-                    self.stopping.wait(idle)
-                    idle = min(idle * 2, 2.0)
+                self.stopping.wait(idle)
+                idle = min(idle * 2, 2.0)
                 continue
             idle = 0.1
             for job in claimed:

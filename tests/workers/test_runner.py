@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -113,3 +114,40 @@ def test_worker_stops_cleanly_on_sigterm(settings):
         if proc.poll() is None:
             proc.kill()
     assert "stopping after the current job" in proc.stderr.read()
+
+
+def test_quick_jobs_run_while_a_long_job_holds_the_worker(settings, monkeypatch):
+    from app import jobs
+    from workers import runner as runner_module
+
+    started, release = threading.Event(), threading.Event()
+    done: list[int] = []
+
+    def long_job(_settings, _payload, _beat) -> None:
+        started.set()
+        assert release.wait(20)
+
+    def quick_job(_settings, payload, _beat) -> None:
+        done.append(payload["n"])
+
+    monkeypatch.setitem(runner_module.KINDS, "test-long", long_job)
+    monkeypatch.setitem(runner_module.KINDS, "test-quick", quick_job)
+    monkeypatch.setattr(runner_module, "LONG_KINDS", ["test-long"])
+    monkeypatch.setattr(runner_module, "QUICK_KINDS", ["test-quick"])
+    jobs.enqueue("test-long", {})
+    runner = runner_module.Runner(settings, worker_id="lanes")
+    thread = threading.Thread(target=runner.run_forever)
+    thread.start()
+    try:
+        assert started.wait(10)
+        for n in range(40):
+            jobs.enqueue("test-quick", {"n": n})
+        wait_for(lambda: len(done) == 40, 15, "the quick jobs, the long one still running")
+        assert not release.is_set() and sorted(done) == list(range(40))
+    finally:
+        release.set()
+        runner.stopping.set()
+        thread.join(20)
+    assert not thread.is_alive()
+    states = {job.kind: job.state for job in Job.select()}
+    assert states == {"test-long": JobState.DONE, "test-quick": JobState.DONE}
