@@ -30,7 +30,7 @@ from app.tracker_swarms import (
     video_infohashes,
 )
 from app.videos import media_url
-from handlers import tracker
+from handlers import tracker_socket
 from models import bind_context, db, utcnow
 from models.accounts import Account, Channel, User
 from models.videos import State, Video, VideoFile
@@ -502,7 +502,7 @@ def test_frames_split_fragmented_or_trickled_are_read_whole(server, info_hash):
 
 
 def test_a_refused_socket_gets_the_reason_and_the_close_handshake(server, monkeypatch):
-    monkeypatch.setattr(tracker, "CLOSE_WAIT", 0.3)
+    monkeypatch.setattr(tracker_socket, "CLOSE_WAIT", 0.3)
 
     async def refused() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         reader, writer = await raw_socket(server)
