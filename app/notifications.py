@@ -68,12 +68,13 @@ def _create(users: list[User], kind: NotificationType, **refs: Any) -> int:
 
 def video_published(video: Video) -> None:
     """A video is watchable: tell its owner (if local) and the channel's local subscribers."""
-    channel = Channel.get_by_id(video.channel_id)
-    owner = Account.get_by_id(channel.account_id)
-    if video.is_local and owner.user_id:
-        _create(
-            [User.get_by_id(owner.user_id)], NotificationType.MY_VIDEO_PUBLISHED, video=video.id
-        )
+    channel = video.channel  # no query when the caller made the video with its channel
+    if video.is_local:
+        owner = Account.get_by_id(channel.account_id)
+        if owner.user_id:
+            _create(
+                [User.get_by_id(owner.user_id)], NotificationType.MY_VIDEO_PUBLISHED, video=video.id
+            )
     if video.privacy != Privacy.PUBLIC or not channel.actor_id:
         return
     subscribers = list(

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from app.federation import fetch, inbox, remote
+from models import db
 from models.federation import Follow, InboxActivity
 from models.videos import Video
 from tests.handlers.test_api_videos import upload
@@ -375,3 +376,33 @@ def test_peertube_activities_make_update_and_delete_remote_videos_and_channels(s
     with server.use(), pytest.raises(remote.RemoteError):
         inbox.apply(settings, elsewhere)
     assert fetched == []  # the seeded actors were enough
+
+
+def test_a_create_from_a_known_channel_is_applied_in_a_few_statements(server, monkeypatch):
+    """The worker applies every activity a server receives: each statement counts
+    (a round trip to PostgreSQL). Actors are read with their profile in one query,
+    a new video's files in one INSERT, and nothing is read twice."""
+
+    def no_network(settings, url, **kwargs):
+        raise fetch.FetchError(f"{url}: not fetched in this test")
+
+    monkeypatch.setattr(fetch, "fetch_json", no_network)
+    settings = server.settings
+    with server.use():
+        for name in ("ap-person.accounts-alice", "ap-group.video-channels-alice_channel"):
+            remote.upsert_actor(settings, captured(name))
+        statements: list[str] = []
+        execute_sql = db.obj.execute_sql
+
+        def counted(sql, *args, **kwargs):
+            statements.append(sql)
+            return execute_sql(sql, *args, **kwargs)
+
+        monkeypatch.setattr(db.obj, "execute_sql", counted)
+        inbox.apply(settings, captured("fed-04a"))
+        monkeypatch.undo()
+        video = Video.get(Video.ap_id == captured("fed-04a")["object"]["id"])
+        assert [f.resolution for f in video.files] == [360]  # the one file fed-04a names
+    # sender and channel (with their profiles), the channel, the video's id and uuid,
+    # the video, the channel's subscribers, its files
+    assert len(statements) <= 7, "\n".join(s[:120] for s in statements)
