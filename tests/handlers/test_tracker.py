@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 import struct
 import threading
 import uuid
@@ -496,6 +497,44 @@ def test_frames_split_fragmented_or_trickled_are_read_whole(server, info_hash):
         assert (await read_frames(reader, b"message too big")).endswith(
             b"\x88\x11\x03\xf1message too big"
         )
+        writer.close()
+
+    asyncio.run(main())
+
+
+def test_a_peer_that_does_not_read_is_dropped_before_its_backlog_grows(
+    server, info_hash, monkeypatch
+):
+    monkeypatch.setattr(tracker_socket, "MAX_BACKLOG", 256 * 1024)
+
+    async def main() -> None:
+        # It joins, with a receive window of a few kB, and never reads again.
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", server.settings.port))
+        reader, writer = await asyncio.open_connection(sock=sock)
+        request = "".join(f"{k}: {v}\r\n" for k, v in UPGRADE.items())
+        writer.write(f"GET /tracker/socket HTTP/1.1\r\nHost: x\r\n{request}\r\n".encode())
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(masked(json.dumps(announce(info_hash, "s" * 20))))
+        await read_frames(reader, b'"incomplete":1}')
+        server.app.settings["tracker"].flood_burst = None  # this test's own flood
+        # Another peer's offers (60 kB each) go to it, until the server gives up on it.
+        sender = await connect(server.ws_url)
+        big = {"type": "offer", "sdp": "a=candidate " * 5000}
+        for n in range(400):
+            message = announce(info_hash, peer(1))
+            message["offers"] = [{"offer": big, "offer_id": offer_id(n)}]
+            await send(sender, **message)
+            reply = await recv(sender)
+            if reply["incomplete"] == 1:
+                break  # the silent peer is gone from the swarm
+        else:
+            raise AssertionError("a peer that never reads kept its place")
+        # not at the first offers it could not take: the kernel's buffers came first
+        assert n * len(json.dumps(big)) > 4 * tracker_socket.MAX_BACKLOG
+        sender.close()
         writer.close()
 
     asyncio.run(main())
