@@ -90,6 +90,7 @@ class Settings:
     registration_open: bool = True
     instance_name: str = "Shoal"
     job_lease_seconds: int = 120
+    federation_threads: int = 0  # a worker's threads for federation jobs; 0: by database
     login_attempts_per_minute: int = 10
     allow_loopback: bool = False
     followers_manual_approval: bool = False
@@ -164,6 +165,7 @@ class Settings:
             registration_open=_bool(env, "SHOAL_REGISTRATION", True),
             instance_name=env.get("SHOAL_NAME", "Shoal"),
             job_lease_seconds=_int(env, "SHOAL_JOB_LEASE", 120, minimum=1),
+            federation_threads=_int(env, "SHOAL_FEDERATION_THREADS", 0, minimum=0),
             login_attempts_per_minute=_int(env, "SHOAL_LOGIN_RATE", 10, minimum=1),
             allow_loopback=_bool(env, "SHOAL_ALLOW_LOOPBACK", False),
             followers_manual_approval=_bool(env, "SHOAL_FOLLOWERS_MANUAL_APPROVAL", False),

@@ -30,8 +30,8 @@ inbox, first at ``--rate`` per second (open loop; the senders are unknown to
 Shoal, so their keys are fetched from the farm on first contact, and the
 worker fetches their Person and Group documents), then as fast as
 ``--concurrency`` connections go (senders known by then). The activities are
-signed before the clock starts. A thread runs the worker's federation lane
-(Runner.run_lane) meanwhile, applying them;
+signed before the clock starts. The worker's federation lanes (threads, as
+`python -m workers` runs them: Runner.start_quick_lanes) apply them meanwhile;
 accepted POSTs/s, applied/s and the backlog of inbox jobs (sampled
 every second) are reported. Goal: no backlog growth at ``--rate``.
 
@@ -485,14 +485,18 @@ def inbox_run(
     base_id = InboxActivity.select(peewee.fn.MAX(InboxActivity.id)).scalar() or 0
     runner = Runner(settings, worker_id=f"bench-worker-b-{label}")
     profile = cProfile.Profile() if args.profile else None
-
-    def quick_lane() -> None:  # the worker's lane for federation jobs, in this thread
-        runner.run_lane(QUICK_KINDS, QUICK_BATCH)
-
-    worker = threading.Thread(
-        target=(lambda: profile.runcall(quick_lane)) if profile else quick_lane, daemon=True
-    )
-    worker.start()
+    if profile:  # one lane, in one profiled thread
+        lanes = [
+            threading.Thread(
+                target=profile.runcall,
+                args=(runner.run_lane, QUICK_KINDS, QUICK_BATCH),
+                daemon=True,
+            )
+        ]
+        lanes[0].start()
+    else:  # the worker's lanes for federation jobs, as `python -m workers` runs them
+        lanes = runner.start_quick_lanes()
+    print(f"worker: {len(lanes)} thread(s) for federation jobs", flush=True)
     farm.post("/send", {"inbox": f"{settings.base_url}/inbox", "count": count, "rate": rate,
                         "concurrency": args.concurrency if rate == 0 else 256,
                         "senders": args.senders})  # fmt: skip
@@ -522,7 +526,8 @@ def inbox_run(
         if status["state"] == "done" and backlog == 0 and applied + failed >= accepted:
             break
     runner.stopping.set()
-    worker.join(30)
+    for lane in lanes:
+        lane.join(30)
     stored, applied, failed, backlog = inbox_counts(base_id)
     accepted = accepted_of(status)
     last_applied = (

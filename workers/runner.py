@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable
 
 from app import jobs
+from app.db import dialect
 from app.settings import Settings
 from models import bind_context, db
 from models.jobs import Job
@@ -95,22 +96,40 @@ class Runner:
         return done
 
     def run_forever(self) -> None:
-        """Run both lanes until SIGTERM/SIGINT; poll with backoff when idle.
+        """Run the lanes until SIGTERM/SIGINT; poll with backoff when idle.
 
-        Quick jobs (federation) have a thread of their own, claimed in batches,
+        Quick jobs (federation) have threads of their own, claimed in batches,
         so a flood of activities never waits behind a transcode that takes
         minutes; long jobs run one at a time in this thread.
         """
-        database = db.obj  # the lane's thread binds the same database as this one
-        quick = threading.Thread(
-            target=self._quick_lane, args=(database,), name="quick-jobs", daemon=True
-        )
-        quick.start()
+        quick = self.start_quick_lanes()
         try:
             self.run_lane(LONG_KINDS, 1)
         finally:
             self.stopping.set()
-            quick.join()
+            for thread in quick:
+                thread.join()
+
+    def start_quick_lanes(self) -> list[threading.Thread]:
+        """Start the threads that run federation jobs until `stopping` is set."""
+        database = db.obj  # the lanes' threads bind the same database as this one
+        threads = [
+            threading.Thread(
+                target=self._quick_lane, args=(database,), name=f"quick-jobs-{n}", daemon=True
+            )
+            for n in range(self.quick_threads())
+        ]
+        for thread in threads:
+            thread.start()
+        return threads
+
+    def quick_threads(self) -> int:
+        """SHOAL_FEDERATION_THREADS, else 2 on PostgreSQL (a job spends much of its time
+        waiting for the database: two keep 100 activities/s applied where one did 77,
+        bench/federation.py) and 1 on SQLite (one writer at a time)."""
+        if self.settings.federation_threads:
+            return self.settings.federation_threads
+        return 2 if dialect() == "postgres" else 1
 
     def _quick_lane(self, database: object) -> None:
         bind_context(database)  # type: ignore[arg-type]

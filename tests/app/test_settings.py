@@ -36,9 +36,11 @@ def test_values_are_parsed(tmp_path):
             "SHOAL_SECRET": "s3cret",
             "DATABASE_URL": "postgresql://u@db:5432/shoal",
             "SHOAL_REGISTRATION": "0",
+            "SHOAL_FEDERATION_THREADS": "3",
         }
     )
     assert s.ladder == (720, 360)
+    assert s.federation_threads == 3
     assert s.max_upload_size == 2 * 1024**3
     assert s.secret == "s3cret" and not s.registration_open
     assert s.database_url.startswith("postgresql://")
@@ -54,6 +56,7 @@ def test_values_are_parsed(tmp_path):
         ("SHOAL_HTTPS", "maybe", "SHOAL_HTTPS must be 1 or 0"),
         ("SHOAL_HOST", "https://x.org/", "SHOAL_HOST is a host[:port]"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL must start with"),
+        ("SHOAL_FEDERATION_THREADS", "-1", "SHOAL_FEDERATION_THREADS must be at least 0"),
     ],
 )
 def test_bad_values_are_named_in_the_error(tmp_path, name, value, message):

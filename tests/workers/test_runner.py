@@ -151,3 +151,10 @@ def test_quick_jobs_run_while_a_long_job_holds_the_worker(settings, monkeypatch)
     assert not thread.is_alive()
     states = {job.kind: job.state for job in Job.select()}
     assert states == {"test-long": JobState.DONE, "test-quick": JobState.DONE}
+
+
+def test_federation_lanes_follow_the_setting_or_the_database(settings, backend):
+    from workers.runner import Runner
+
+    assert Runner(settings).quick_threads() == (2 if backend == "postgres" else 1)
+    assert Runner(settings.with_(federation_threads=4)).quick_threads() == 4
