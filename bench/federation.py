@@ -36,16 +36,12 @@ accepted POSTs/s, applied/s and the backlog of inbox jobs (sampled
 every second) are reported. Goal: no backlog growth at ``--rate``.
 
 ``--profile DIR`` runs the web process under cProfile and profiles the worker
-too, and prints where the time went. ``--what-if-immediate`` patches peewee (in
-the web process and here) so every SQLite transaction begins IMMEDIATE -- what
-``lock_type="IMMEDIATE"`` in app/db.py would do -- to measure the suggested fix
-without touching Shoal's code; the figures are then not Shoal's as it stands.
-Not part of the test run; Linux only.
+too, and prints where the time went. Not part of the test run; Linux only.
 
     .venv/bin/python bench/federation.py [--followers 10000] [--servers 200]
         [--activities 2000] [--rate 100] [--senders 300] [--concurrency 16]
         [--postgres postgresql://postgres@127.0.0.1:5432/] [--part a|b|both]
-        [--no-max-rate] [--profile DIR] [--what-if-immediate]
+        [--no-max-rate] [--profile DIR]
 """
 
 from __future__ import annotations
@@ -104,12 +100,6 @@ from models.videos import Privacy, State, Video, VideoFile  # noqa: E402
 from workers.runner import QUICK_BATCH, QUICK_KINDS, Runner  # noqa: E402
 
 GOAL_SECONDS = 10.0
-# --what-if-immediate: every SQLite transaction starts with BEGIN IMMEDIATE, as
-# SqliteDatabase(..., lock_type="IMMEDIATE") in app/db.py would do. Not Shoal's code.
-IMMEDIATE_PATCH = """import peewee
-_begin = peewee.SqliteDatabase.begin
-peewee.SqliteDatabase.begin = lambda self, lock_type=None: _begin(self, lock_type or "IMMEDIATE")
-"""
 LADDER = ((1080, 1920), (720, 1280), (480, 854), (360, 640), (240, 426))
 
 
@@ -217,15 +207,12 @@ def postgres_database(url: str) -> tuple[str, Callable[[], None]]:
 class WebProcess:
     """Shoal's web process (python -m app serve), optionally under cProfile."""
 
-    def __init__(
-        self, env: dict[str, str], url: str, tmp: Path, profile: Path | None, immediate: bool
-    ) -> None:
+    def __init__(self, env: dict[str, str], url: str, tmp: Path, profile: Path | None) -> None:
         self.url = url
         self.log = (tmp / "web.log").open("wb")
-        launcher = tmp / "launch_web.py"  # python -m app serve, plus the what-if patch
+        launcher = tmp / "launch_web.py"  # python -m app serve
         launcher.write_text(
             f"import runpy, sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-            + (IMMEDIATE_PATCH if immediate else "")
             + "sys.argv = ['app', 'serve']\nrunpy.run_module('app', run_name='__main__')\n"
         )
         command = [sys.executable]
@@ -606,14 +593,7 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server to use")
     parser.add_argument("--part", choices=["a", "b", "both"], default="both")
     parser.add_argument("--profile", metavar="DIR", type=Path, help="cProfile web and worker")
-    parser.add_argument(
-        "--what-if-immediate",
-        action="store_true",
-        help="patch peewee so SQLite transactions BEGIN IMMEDIATE (the suggested fix)",
-    )
     args = parser.parse_args()
-    if args.what_if_immediate:
-        exec(IMMEDIATE_PATCH, {})  # noqa: S102 - the same patch as the web process gets
 
     logging.getLogger().addHandler(FAILURES)
     logging.getLogger().setLevel(logging.WARNING)
@@ -637,8 +617,6 @@ def main() -> None:
     ok = True
     try:
         kind = "PostgreSQL" if args.postgres else "SQLite (WAL)"
-        if args.what_if_immediate and not args.postgres:
-            kind += ", WHAT-IF: transactions patched to BEGIN IMMEDIATE"
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load average {load}; "
               f"database {kind}; Shoal at {settings.base_url}")  # fmt: skip
@@ -665,7 +643,7 @@ def main() -> None:
             profile_dir.mkdir(parents=True, exist_ok=True)
         web = WebProcess(
             env, f"http://127.0.0.1:{port}", tmp,
-            profile_dir / "web.prof" if profile_dir else None, args.what_if_immediate,
+            profile_dir / "web.prof" if profile_dir else None,
         )  # fmt: skip
         web.wait_ready()  # before the farm takes 200 ports, one of which could be this one
         farm = FarmProcess(args.servers, args.senders if args.part != "a" else 1)
