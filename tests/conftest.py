@@ -126,10 +126,16 @@ class LiveServer:
     """A real Shoal web process (Tornado) on a loopback port, in a thread."""
 
     def __init__(
-        self, settings: Settings, database: peewee.Database | None = None, port: int = 0
+        self,
+        settings: Settings,
+        database: peewee.Database | None = None,
+        port: int = 0,
+        **app_settings: object,
     ) -> None:
+        """`app_settings` override the Application's settings (make_app's overrides)."""
         self.database = database or make_database(settings.database_url)
-        self.sockets = tornado.netutil.bind_sockets(port, "127.0.0.1")
+        self.app_settings = app_settings
+        self.sockets = self.bind(port)
         port = self.sockets[0].getsockname()[1]
         self.settings = settings.with_(host=f"127.0.0.1:{port}", port=port)
         self.url = f"http://127.0.0.1:{port}"
@@ -138,13 +144,17 @@ class LiveServer:
         self._thread.start()
         self._ready.wait(10)
 
+    def bind(self, port: int) -> list:
+        """The listening sockets: 127.0.0.1 (the first one's port is the server's)."""
+        return tornado.netutil.bind_sockets(port, "127.0.0.1")
+
     def _run(self) -> None:
         from app.web import make_app
 
         bind_context(self.database)  # this server's own database, in its thread
         asyncio.set_event_loop(asyncio.new_event_loop())
         self.loop = tornado.ioloop.IOLoop.current()
-        self.app = make_app(self.settings)
+        self.app = make_app(self.settings, **self.app_settings)
         server = tornado.httpserver.HTTPServer(self.app, max_buffer_size=64 << 20)
         server.add_sockets(self.sockets)
         self._ready.set()

@@ -9,7 +9,6 @@ import contextlib
 import json
 import socket
 import struct
-import threading
 import uuid
 from urllib.parse import quote_from_bytes
 
@@ -20,7 +19,6 @@ import tornado.ioloop
 import tornado.netutil
 import tornado.websocket
 
-from app.db import make_database
 from app.settings import Settings
 from app.tracker import bdecode
 from app.tracker_swarms import (
@@ -32,7 +30,7 @@ from app.tracker_swarms import (
 )
 from app.videos import media_url
 from handlers import tracker_socket
-from models import bind_context, db, utcnow
+from models import utcnow
 from models.accounts import Account, Channel, User
 from models.videos import State, Video, VideoFile
 from tests.conftest import LiveServer
@@ -43,38 +41,16 @@ class TrackerServer(LiveServer):
     """A LiveServer listening on 127.0.0.1 and, where the machine has it, on ::1
     (for IPv6 peers), with Application settings a test may override."""
 
-    def __init__(self, settings: Settings, **app_settings: object) -> None:
-        self.app_settings = app_settings
-        self.database = make_database(settings.database_url)
-        self.sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
-        port = self.sockets[0].getsockname()[1]
+    def bind(self, port: int) -> list:
+        sockets = super().bind(port)
+        port = sockets[0].getsockname()[1]
         try:
-            self.sockets += tornado.netutil.bind_sockets(port, "::1")
+            sockets += tornado.netutil.bind_sockets(port, "::1")
             self.url6: str | None = f"http://[::1]:{port}"
         except OSError:
             self.url6 = None
-        self.settings = settings.with_(host=f"127.0.0.1:{port}", port=port)
-        self.url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}/tracker/socket"
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        self._ready.wait(10)
-
-    def _run(self) -> None:
-        from app.web import make_app
-
-        bind_context(self.database)
-        asyncio.set_event_loop(asyncio.new_event_loop())
-        self.loop = tornado.ioloop.IOLoop.current()
-        self.app = make_app(self.settings, **self.app_settings)
-        server = tornado.httpserver.HTTPServer(self.app)
-        server.add_sockets(self.sockets)
-        self._ready.set()
-        self.loop.start()
-        server.stop()
-        if not db.is_closed():
-            db.close()
+        return sockets
 
 
 @pytest.fixture
