@@ -76,6 +76,9 @@ def upsert_actor(settings: Settings, doc: dict, *, profile: bool = True) -> Acto
     }
     if not fields["inbox"]:
         raise RemoteError("the actor has no inbox")
+    # A channel's owner is fetched first: no fetch waits inside the transaction, which
+    # on SQLite holds the one write lock every other writer (the web) waits for.
+    owner = _owner_of(settings, doc) if profile and doc["type"] == ActorType.GROUP else None
     with db.atomic():
         actor = Actor.get_or_none(Actor.ap_id == ap_id)
         if actor is None:
@@ -86,7 +89,7 @@ def upsert_actor(settings: Settings, doc: dict, *, profile: bool = True) -> Acto
         if not profile:
             return actor
         if actor.type == ActorType.GROUP:
-            _upsert_channel(settings, actor, doc)
+            _upsert_channel(actor, doc, owner)
         else:
             _upsert_account(actor, doc)
     return actor
@@ -114,22 +117,26 @@ def _upsert_account(actor: Actor, doc: dict) -> Account:
     return account
 
 
-def _upsert_channel(settings: Settings, actor: Actor, doc: dict) -> Channel:
+def _owner_of(settings: Settings, doc: dict) -> Account | None:
+    """The account of a Group's owner (its first attributedTo), fetched if unknown."""
     owner_id = None
     for ref in doc.get("attributedTo") or []:
         if isinstance(ref, dict) and ref.get("type") == "Person" or isinstance(ref, str):
             owner_id = first_id(ref)
             break
-    owner = None
-    if owner_id:
-        owner_actor = Actor.get_or_none(Actor.ap_id == owner_id)
-        if owner_actor is None:
-            try:
-                owner_actor = upsert_actor(settings, fetch.fetch_json(settings, owner_id))
-            except (fetch.FetchError, RemoteError) as err:
-                log.info("owner %s of %s not fetched: %s", owner_id, actor.ap_id, err)
-        if owner_actor is not None:
-            owner = Account.get_or_none(Account.actor == owner_actor)
+    if not owner_id:
+        return None
+    owner_actor = Actor.get_or_none(Actor.ap_id == owner_id)
+    if owner_actor is None:
+        try:
+            owner_actor = upsert_actor(settings, fetch.fetch_json(settings, owner_id))
+        except (fetch.FetchError, RemoteError) as err:
+            log.info("owner %s of %s not fetched: %s", owner_id, first_id(doc), err)
+            return None
+    return Account.get_or_none(Account.actor == owner_actor)
+
+
+def _upsert_channel(actor: Actor, doc: dict, owner: Account | None) -> Channel:
     if owner is None:  # a group with no known owner stands for itself
         owner = _upsert_account(actor, doc)
     channel = Channel.get_or_none(Channel.actor == actor)

@@ -16,7 +16,8 @@ import pytest
 
 from app.federation import fetch, inbox, remote
 from models import db
-from models.federation import Follow, InboxActivity
+from models.accounts import Channel
+from models.federation import Actor, Follow, InboxActivity
 from models.videos import Video
 from tests.handlers.test_api_videos import upload
 from tests.stub_actor import AP_JSON, StubActor, keypair
@@ -406,3 +407,21 @@ def test_a_create_from_a_known_channel_is_applied_in_a_few_statements(server, mo
     # sender and channel (with their profiles), the channel, the video's id and uuid,
     # the video, the channel's subscribers, its files
     assert len(statements) <= 7, "\n".join(s[:120] for s in statements)
+
+
+def test_a_channels_unknown_owner_is_fetched_outside_any_transaction(server, monkeypatch):
+    """On SQLite a transaction holds the one write lock: a fetch inside it would make
+    every other writer (the web answering inboxes) wait for the network."""
+    fetched: list[tuple[str, bool]] = []
+
+    def fetch_json(settings, url, **kwargs):
+        fetched.append((url, db.in_transaction()))
+        return captured("ap-person.accounts-alice")
+
+    monkeypatch.setattr(fetch, "fetch_json", fetch_json)
+    group = captured("ap-group.video-channels-alice_channel")
+    with server.use():
+        remote.upsert_actor(server.settings, group)
+        assert fetched == [(f"{PT}/accounts/alice", False)]
+        channel = Channel.get(Channel.actor == Actor.get(Actor.ap_id == group["id"]))
+        assert channel.account.actor.ap_id == f"{PT}/accounts/alice"  # the owner's account
