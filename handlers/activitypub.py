@@ -7,6 +7,7 @@ channels.py and videos.py.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -63,7 +64,11 @@ class InboxHandler(ActivityPubHandler):
         try:
             doc = await fetch_json_async(self.shoal, signer_url)
             # The key is what is needed here; a Group's owner (another fetch) waits for the worker.
-            actor = remote.upsert_actor(self.shoal, doc, profile=doc.get("type") != "Group")
+            # Writes go to a thread: on SQLite one may wait for the write lock, and the
+            # event loop must keep serving meanwhile.
+            actor = await asyncio.to_thread(
+                remote.upsert_actor, self.shoal, doc, profile=doc.get("type") != "Group"
+            )
         except (FetchError, remote.RemoteError) as err:
             log.info("key of %s not fetched: %s", signer_url, err)
             return actor.public_key if actor is not None else None
@@ -103,7 +108,7 @@ class InboxHandler(ActivityPubHandler):
             activity = inbox.check(data, signer)
         except inbox.InboxError as err:
             raise Problem(400, str(err)) from None
-        inbox.store(activity, self.request.body)
+        await asyncio.to_thread(inbox.store, activity, self.request.body)  # see _key_for
         self.set_status(202)  # accepted: a job applies it
         self.clear_header("Content-Type")
         self.finish()

@@ -7,7 +7,9 @@ that remote videos and channels come out as PeerTube describes them.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
+import sqlite3
 import time
 from pathlib import Path
 
@@ -425,3 +427,29 @@ def test_a_channels_unknown_owner_is_fetched_outside_any_transaction(server, mon
         assert fetched == [(f"{PT}/accounts/alice", False)]
         channel = Channel.get(Channel.actor == Actor.get(Actor.ap_id == group["id"]))
         assert channel.account.actor.ap_id == f"{PT}/accounts/alice"  # the owner's account
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_an_inbox_post_waiting_for_the_write_lock_holds_up_no_other_request(
+    server, local_user, bob
+):
+    channel = f"{server.url}/video-channels/alice_channel"
+    accepted(bob.post(f"{channel}/inbox", follow_of(bob, channel, f"{bob.actor_url}#one")))
+    path = server.settings.database_url.split(":///", 1)[1]
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer (a worker's job) holds the lock
+    try:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            second = follow_of(bob, channel, f"{bob.actor_url}#two")
+            waiting = pool.submit(bob.post, f"{channel}/inbox", second)
+            time.sleep(0.5)
+            assert not waiting.done()  # its INSERT waits for the lock ...
+            started = time.monotonic()
+            page = httpx.get(f"{server.url}/about", timeout=10)
+            assert page.status_code == 200
+            assert time.monotonic() - started < 0.4  # ... and the server answers others
+            holder.execute("COMMIT")
+            accepted(waiting.result(timeout=10))
+    finally:
+        holder.close()
+    assert stored(server) == 2
