@@ -108,6 +108,8 @@ class TrackerSocketHandler(tornado.web.RequestHandler):
             self.settings.get("websocket_max_message_size", MAX_MESSAGE),
             response,
         )
+        self.set_status(101)
+        self.application.log_request(self)  # the access log's line, as for any request
         stream = self.detach()
         if type(stream) is not tornado.iostream.IOStream or getattr(stream, "_read_buffer_size", 0):
             # TLS (never: the proxy ends it), or bytes sent before our answer,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import socket
 import struct
 import uuid
@@ -582,7 +583,9 @@ def test_bad_handshakes_are_refused_with_a_reason(server, change, status, reason
         assert response.headers["Sec-WebSocket-Version"] == "13"
 
 
-def test_handshake_answer_and_close_handshake(server, info_hash):
+def test_handshake_answer_and_close_handshake(server, info_hash, caplog):
+    caplog.set_level(logging.INFO, logger="tornado.access")
+
     async def main() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", server.settings.port)
         request = "".join(f"{k}: {v}\r\n" for k, v in UPGRADE.items())
@@ -601,6 +604,7 @@ def test_handshake_answer_and_close_handshake(server, info_hash):
         listener.close()
 
     asyncio.run(main())
+    assert any("101 GET /tracker/socket" in r.getMessage() for r in caplog.records)
 
 
 def test_bytes_sent_before_the_handshake_answer_end_the_connection(server):
