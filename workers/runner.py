@@ -34,10 +34,10 @@ KINDS: dict[str, Callable[[Settings, dict, Heartbeat], None]] = {
 
 
 # Jobs that take milliseconds: claimed in batches, with one lease for the batch, in a
-# lane of their own; the others (transcoding) may take minutes.
+# lane of their own; the other lane takes any job, one at a time (a transcode may take
+# minutes; a job of a kind this version does not know fails there).
 QUICK_KINDS = list(federation.KINDS)
 QUICK_BATCH = 16
-LONG_KINDS = [kind for kind in KINDS if kind not in QUICK_KINDS]
 
 
 class Runner:
@@ -100,11 +100,11 @@ class Runner:
 
         Quick jobs (federation) have threads of their own, claimed in batches,
         so a flood of activities never waits behind a transcode that takes
-        minutes; long jobs run one at a time in this thread.
+        minutes; this thread takes jobs of any kind, one at a time.
         """
         quick = self.start_quick_lanes()
         try:
-            self.run_lane(LONG_KINDS, 1)
+            self.run_lane(None, 1)
         finally:
             self.stopping.set()
             for thread in quick:
@@ -139,8 +139,8 @@ class Runner:
             if not db.is_closed():
                 db.close()
 
-    def run_lane(self, kinds: list[str], limit: int) -> None:
-        """Claim and run jobs of `kinds`, `limit` at a time, until stopped."""
+    def run_lane(self, kinds: list[str] | None, limit: int) -> None:
+        """Claim and run jobs of `kinds` (None: any), `limit` at a time, until stopped."""
         idle = 0.1
         while not self.stopping.is_set():
             try:

@@ -132,7 +132,6 @@ def test_quick_jobs_run_while_a_long_job_holds_the_worker(settings, monkeypatch)
 
     monkeypatch.setitem(runner_module.KINDS, "test-long", long_job)
     monkeypatch.setitem(runner_module.KINDS, "test-quick", quick_job)
-    monkeypatch.setattr(runner_module, "LONG_KINDS", ["test-long"])
     monkeypatch.setattr(runner_module, "QUICK_KINDS", ["test-quick"])
     jobs.enqueue("test-long", {})
     runner = runner_module.Runner(settings, worker_id="lanes")
@@ -158,3 +157,19 @@ def test_federation_lanes_follow_the_setting_or_the_database(settings, backend):
 
     assert Runner(settings).quick_threads() == (2 if backend == "postgres" else 1)
     assert Runner(settings.with_(federation_threads=4)).quick_threads() == 4
+
+
+def test_a_job_of_an_unknown_kind_fails_instead_of_waiting_forever(settings):
+    from app import jobs
+    from workers.runner import Runner
+
+    job = jobs.enqueue("kind-of-a-newer-version", {})
+    runner = Runner(settings, worker_id="lanes")
+    thread = threading.Thread(target=runner.run_forever)
+    thread.start()
+    try:
+        wait_for(lambda: Job.get_by_id(job.id).state == JobState.FAILED, 10, "the job to be failed")
+    finally:
+        runner.stopping.set()
+        thread.join(20)
+    assert "unknown job kind 'kind-of-a-newer-version'" in Job.get_by_id(job.id).last_error
