@@ -173,18 +173,15 @@ def update(
     A TURN credential given as None keeps the stored one; "" removes it. The
     password goes with its username: removing the username removes it too.
     """
-    if turn_username is not None and not turn_username.strip() and turn_password is None:
-        turn_password = ""
-    turn = {
-        key: value.strip() if key == "turn_username" else value
-        for key, value in (
-            ("turn_username", turn_username),
-            ("turn_password", turn_password),
-            ("turn_secret", turn_secret),
-        )
-        if value is not None
-    }
-    new = replace(get(), enabled=bool(enabled), ice_servers=parse_ice_servers(ice_servers), **turn)
+    new = replace(get(), enabled=bool(enabled), ice_servers=parse_ice_servers(ice_servers))
+    if turn_username is not None:
+        new = replace(new, turn_username=turn_username.strip())
+        if not new.turn_username and turn_password is None:
+            turn_password = ""
+    if turn_password is not None:
+        new = replace(new, turn_password=turn_password)
+    if turn_secret is not None:
+        new = replace(new, turn_secret=turn_secret)
     _check_turn(new)
     stored_turn = {
         "username": new.turn_username,
