@@ -233,7 +233,7 @@ class TrackerConnection(asyncio.Protocol):
         self.alive = True
         if opcode == 0x8:  # close: answer with its code, then end the connection
             code = payload[:2] if len(payload) >= 2 else b""
-            self._send_now(b"\x88" + bytes((len(code),)) + code)
+            self._send_now(0x88, code)
             self._finish()
         elif opcode == 0x9:  # ping
             self._queue(0x8A, payload)
@@ -271,9 +271,9 @@ class TrackerConnection(asyncio.Protocol):
         if out and self.transport is not None and not self._closing:
             self.transport.write(b"".join(out))
 
-    def _send_now(self, frame: bytes) -> None:
-        """What is queued, then `frame`, in one write."""
-        self._out.append(frame)
+    def _send_now(self, first: int, payload: bytes) -> None:
+        """What is queued, then this frame, in one write now."""
+        self._queue(first, payload)
         self._flush()
 
     def _finish(self) -> None:
@@ -311,7 +311,7 @@ class TrackerConnection(asyncio.Protocol):
         if self._closing or self.transport is None:
             return
         payload = code.to_bytes(2, "big") + reason.encode()[:123]
-        self._send_now(bytes((0x88, len(payload))) + payload)
+        self._send_now(0x88, payload)
         self._closing = True
         self._close_timer = asyncio.get_running_loop().call_later(CLOSE_WAIT, self._abort)
 
