@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 
 import tornado.web
 from tornado.httputil import HTTPHeaders
 
-from app.federation import actors, inbox, remote
+from app.federation import actors, collections, inbox, publish, remote
 from app.federation.fetch import FetchError, fetch_json_async
 from app.federation.signatures import (
     SignatureError,
@@ -23,15 +24,13 @@ from app.federation.signatures import (
     verify_request,
 )
 from app.serialize import video_url
-from app.videos import listed_query
+from app.videos import find_video, listed_query
 from handlers.base import ActivityPubHandler, Problem, public
 from models.accounts import Account, Channel
 from models.federation import Actor, ActorType, Follow, FollowState
-from models.videos import Video
+from models.videos import Privacy, Video
 
 log = logging.getLogger(__name__)
-
-PAGE_SIZE = 50
 
 
 @tornado.web.stream_request_body
@@ -93,6 +92,17 @@ class InboxHandler(ActivityPubHandler):
         raise Problem(403, "Invalid signature")
 
     @public
+    def get(self, kind: str | None = None, name: str | None = None) -> None:
+        """An inbox read from outside: an OrderedCollection with nothing anyone may see."""
+        url = f"{self.shoal.base_url}/inbox"
+        if kind and name is not None:
+            actor = actors.find_local(name, _types(kind))
+            if actor is None:
+                raise Problem(404, "Actor not found")
+            url = f"{actors.actor_url(self.shoal, actor)}/inbox"
+        self.send_activity(collections.head(url, 0))
+
+    @public
     async def post(self, kind: str | None = None, name: str | None = None) -> None:
         if self.too_large:
             raise Problem(413, "The activity is larger than this server accepts.")
@@ -121,7 +131,18 @@ def _types(kind: str) -> tuple[ActorType, ...]:
 
 
 class CollectionHandler(ActivityPubHandler):
-    """followers, following and outbox of a local actor, as OrderedCollections with pages."""
+    """A collection's head, or one of its pages with ?page=N."""
+
+    def send_collection(self, url: str, total: int, items: Callable[[int, int], list]) -> None:
+        if self.get_argument("page", None) is None:
+            self.send_activity(collections.head(url, total))
+            return
+        number = self.int_argument("page", 1, 1, collections.MAX_PAGE)
+        self.send_activity(collections.page(url, number, total, items))
+
+
+class ActorCollectionHandler(CollectionHandler):
+    """followers, following, outbox and playlists of a local actor."""
 
     @public
     def get(self, kind: str, name: str, collection: str) -> None:
@@ -130,77 +151,109 @@ class CollectionHandler(ActivityPubHandler):
             raise Problem(404, "Actor not found")
         url = f"{actors.actor_url(self.shoal, actor)}/{collection}"
         if collection == "outbox":
-            items, total = self._outbox(actor)
+            self.send_collection(url, *self._outbox(actor))
+        elif collection == "playlists":
+            self.send_collection(url, 0, collections.nothing)  # Shoal has no playlists yet
         else:
-            items, total = self._follows(actor, collection)
-        page = self.get_argument("page", None)
-        if page is None:
-            self.send_activity(
-                {
-                    "@context": actors.CONTEXT,
-                    "id": url,
-                    "type": "OrderedCollection",
-                    "totalItems": total,
-                    "first": f"{url}?page=1",
-                }
-            )
-            return
-        number = self.int_argument("page", 1, 1, 100_000)
-        start = (number - 1) * PAGE_SIZE
-        body = {
-            "@context": actors.CONTEXT,
-            "id": f"{url}?page={number}",
-            "type": "OrderedCollectionPage",
-            "totalItems": total,
-            "partOf": url,
-            "orderedItems": items[start : start + PAGE_SIZE],
-        }
-        if start + PAGE_SIZE < total:
-            body["next"] = f"{url}?page={number + 1}"
-        if number > 1:
-            body["prev"] = f"{url}?page={number - 1}"
-        self.send_activity(body)
+            self.send_collection(url, *self._follows(actor, collection))
 
-    def _follows(self, actor: Actor, collection: str) -> tuple[list[str], int]:
-        if collection == "followers":
-            query = Follow.select(Follow, Actor).join(Actor, on=Follow.follower == Actor.id)
-            query = query.where((Follow.target == actor) & (Follow.state == FollowState.ACCEPTED))
-        else:
-            query = Follow.select(Follow, Actor).join(Actor, on=Follow.target == Actor.id)
-            query = query.where((Follow.follower == actor) & (Follow.state == FollowState.ACCEPTED))
-        rows = list(query.order_by(Follow.id.desc()))
+    def _follows(self, actor: Actor, collection: str) -> tuple[int, Callable[[int, int], list]]:
+        us, them = (
+            (Follow.target, Follow.follower)
+            if collection == "followers"
+            else (Follow.follower, Follow.target)
+        )
+        query = (
+            Follow.select(Follow, Actor)
+            .join(Actor, on=them == Actor.id)
+            .where((us == actor) & (Follow.state == FollowState.ACCEPTED))
+        )
         side = "follower" if collection == "followers" else "target"
-        return [actors.actor_url(self.shoal, getattr(r, side)) for r in rows], len(rows)
 
-    def _outbox(self, actor: Actor) -> tuple[list[dict], int]:
+        def items(offset: int, limit: int) -> list[str]:
+            rows = query.order_by(Follow.id.desc()).offset(offset).limit(limit)
+            return [actors.actor_url(self.shoal, getattr(r, side)) for r in rows]
+
+        return query.count(), items
+
+    def _outbox(self, actor: Actor) -> tuple[int, Callable[[int, int], list]]:
+        """As PeerTube: a channel's (and the server's) Announces, an account's Creates."""
         if actor.type == ActorType.GROUP:
             query = listed_query(channel=Channel.get(Channel.actor == actor))
         elif actor.type == ActorType.PERSON:
             query = listed_query(account=Account.get(Account.actor == actor))
         else:
-            return [], 0
-        videos = list(query.order_by(Video.published_at.desc(), Video.id.desc()))
-        actor_url = actors.actor_url(self.shoal, actor)
-        items = [
-            {
-                "type": "Announce",
-                "id": f"{video_url(self.shoal, v)}/announces/{actor.id}",
-                "actor": actor_url,
-                "object": video_url(self.shoal, v),
-                "to": [actors.PUBLIC],
-                "cc": [f"{actor_url}/followers"],
-            }
-            for v in videos
-        ]
-        return items, len(items)
+            query = listed_query().where(Video.ap_id.is_null())
 
+        def items(offset: int, limit: int) -> list[dict]:
+            rows = query.order_by(Video.published_at.desc(), Video.id.desc())
+            page = list(rows.offset(offset).limit(limit))
+            if actor.type == ActorType.PERSON:
+                return [publish.create_activity(self.shoal, v) for v in page]
+            return [publish.announce_activity(self.shoal, v, actor) for v in page]
+
+        return query.count(), items
+
+
+def local_video(ref: str) -> Video:
+    """A local video that has an ActivityPub object (published, not private), or 404."""
+    video = find_video(ref)
+    if (
+        video is None
+        or not video.is_local
+        or video.privacy == Privacy.PRIVATE
+        or not video.is_published
+    ):
+        raise Problem(404, "Video not found")
+    return video
+
+
+class VideoCollectionHandler(CollectionHandler):
+    """likes, dislikes, announces (shares) and comments of a local video."""
+
+    @public
+    def get(self, ref: str, collection: str) -> None:
+        video = local_video(ref)
+        url = f"{video_url(self.shoal, video)}/{collection}"
+        if collection == "announces":
+            shares = [
+                publish.announce_activity(self.shoal, video, a)["id"]
+                for a in publish.announcers(video)
+            ]
+            self.send_collection(url, len(shares), lambda o, n: shares[o : o + n])
+        else:  # ratings and comments are not kept yet: honest, empty collections
+            self.send_collection(url, 0, collections.nothing)
+
+
+class VideoActivityHandler(ActivityPubHandler):
+    """The activities a video's collections and outboxes name: its Create and Announces."""
+
+    @public
+    def get(self, ref: str, announcer: str | None = None) -> None:
+        video = local_video(ref)
+        if announcer is None:
+            self.send_activity(publish.create_activity(self.shoal, video))
+            return
+        found = [a for a in publish.announcers(video) if str(a.id) == announcer]
+        if not found:
+            raise Problem(404, "Announce not found")
+        self.send_activity(publish.announce_activity(self.shoal, video, found[0]))
+
+
+UUID_REF = r"(?P<ref>[0-9a-fA-F-]{36}|[0-9A-Za-z]{16,24})"
 
 ROUTES = [
     (r"/inbox", InboxHandler),
     (r"/(?P<kind>accounts|video-channels)/(?P<name>[A-Za-z0-9._-]+)/inbox", InboxHandler),
     (
         r"/(?P<kind>accounts|video-channels)/(?P<name>[A-Za-z0-9._-]+)/"
-        r"(?P<collection>followers|following|outbox)",
-        CollectionHandler,
+        r"(?P<collection>followers|following|outbox|playlists)",
+        ActorCollectionHandler,
     ),
+    (
+        rf"/videos/watch/{UUID_REF}/(?P<collection>likes|dislikes|announces|comments)",
+        VideoCollectionHandler,
+    ),
+    (rf"/videos/watch/{UUID_REF}/activity", VideoActivityHandler),
+    (rf"/videos/watch/{UUID_REF}/announces/(?P<announcer>\d{{1,12}})", VideoActivityHandler),
 ]

@@ -62,47 +62,63 @@ def queue_video(video: Video, action: str) -> None:
         jobs.enqueue(FEDERATE_JOB, {"video_id": video.id, "action": action})
 
 
+def create_activity(settings: Settings, video: Video) -> dict[str, Any]:
+    """The Create{Video} of a local video, by its account (served at {video}/activity)."""
+    doc = _video_doc(settings, video)
+    return activity(
+        "Create",
+        doc["attributedTo"][0]["id"],
+        doc,
+        activity_id=f"{video_url(settings, video)}/activity",
+        to=doc["to"],
+        cc=doc["cc"],
+    )
+
+
+def announce_activity(settings: Settings, video: Video, announcer: Actor) -> dict[str, Any]:
+    """An Announce of a local video by one of its announcers (its channel, the server),
+    served at {video}/announces/{announcer id} as PeerTube names it."""
+    url = video_url(settings, video)
+    announcer_url = actors.actor_url(settings, announcer)
+    return activity(
+        "Announce",
+        announcer_url,
+        url,
+        activity_id=f"{url}/announces/{announcer.id}",
+        to=[actors.PUBLIC],
+        cc=[f"{announcer_url}/followers"],
+    )
+
+
+def announcers(video: Video) -> list[Actor]:
+    """Who announces a local video: its channel and the server, for public videos only."""
+    if not video.is_local or video.privacy != Privacy.PUBLIC or video.state != State.PUBLISHED:
+        return []
+    return [actors.channel_actor(video.channel), actors.server_actor()]
+
+
 def announce_video(settings: Settings, video: Video, *, update: bool = False) -> None:
     """Create (or Update) plus the channel's Announce, to every follower involved."""
     if not video.is_local or video.state != State.PUBLISHED or video.privacy == Privacy.PRIVATE:
         return
-    account_actor, channel_actor, audience = _audience(video)
+    account_actor, _, audience = _audience(video)
     inboxes = follower_inboxes(audience)
-    doc = _video_doc(settings, video)
-    url = video_url(settings, video)
     if update:
+        doc = _video_doc(settings, video)
         body = activity(
             "Update",
             doc["attributedTo"][0]["id"],
             doc,
-            activity_id=f"{url}/updates/{iso(video.updated_at)}",
+            activity_id=f"{video_url(settings, video)}/updates/{iso(video.updated_at)}",
             to=doc["to"],
             cc=doc["cc"],
         )
         queue_activity(account_actor, body, inboxes)
         return
-    create = activity(
-        "Create",
-        doc["attributedTo"][0]["id"],
-        doc,
-        activity_id=f"{url}/activity",
-        to=doc["to"],
-        cc=doc["cc"],
-    )
-    queue_activity(account_actor, create, inboxes)
-    if video.privacy == Privacy.PUBLIC:
-        # As PeerTube: the channel and the server itself announce the video too.
-        for announcer in (channel_actor, actors.server_actor()):
-            announcer_url = actors.actor_url(settings, announcer)
-            announce = activity(
-                "Announce",
-                announcer_url,
-                url,
-                activity_id=f"{url}/announces/{announcer.id}",
-                to=[actors.PUBLIC],
-                cc=[f"{announcer_url}/followers"],
-            )
-            queue_activity(announcer, announce, inboxes)
+    queue_activity(account_actor, create_activity(settings, video), inboxes)
+    # As PeerTube: the channel and the server itself announce the video too.
+    for announcer in announcers(video):
+        queue_activity(announcer, announce_activity(settings, video, announcer), inboxes)
 
 
 def delete_video(settings: Settings, video: Video) -> None:
