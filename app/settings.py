@@ -94,6 +94,7 @@ class Settings:
     login_attempts_per_minute: int = 10
     allow_loopback: bool = False
     followers_manual_approval: bool = False
+    backfill_videos: int = 50  # recent videos read from an outbox on a new follow; 0: none
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -169,6 +170,7 @@ class Settings:
             login_attempts_per_minute=_int(env, "SHOAL_LOGIN_RATE", 10, minimum=1),
             allow_loopback=_bool(env, "SHOAL_ALLOW_LOOPBACK", False),
             followers_manual_approval=_bool(env, "SHOAL_FOLLOWERS_MANUAL_APPROVAL", False),
+            backfill_videos=_int(env, "SHOAL_BACKFILL_VIDEOS", 50, minimum=0),
         )
 
 

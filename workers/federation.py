@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app import search
-from app.federation import delivery, follows, inbox, publish, remote
+from app.federation import backfill, delivery, follows, inbox, publish, remote
 from app.settings import Settings
 
 
@@ -24,4 +24,5 @@ KINDS = {
     follows.FOLLOW_JOB: _plain(follows.run_job),
     search.LOOKUP_JOB: _plain(search.run_job),
     remote.REFRESH_JOB: _plain(remote.refresh_video),
+    backfill.BACKFILL_JOB: _plain(backfill.run_job),
 }

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app import jobs, notifications
-from app.federation import actors, publish, remote
+from app.federation import actors, backfill, publish, remote
 from app.federation.fetch import FetchError, fetch_json
 from app.federation.objects import first_id, host_of
 from app.settings import Settings
@@ -202,7 +202,14 @@ def _on_answer(settings: Settings, sender: Actor, obj: Any, *, accepted: bool) -
     if row is None or row.target_id != sender.id:
         return
     state = FollowState.ACCEPTED if accepted else FollowState.REJECTED
-    Follow.update(state=state).where(Follow.id == row.id).execute()
+    with db.atomic():
+        changed = (
+            Follow.update(state=state)
+            .where((Follow.id == row.id) & (Follow.state != state))
+            .execute()
+        )
+        if changed and accepted:  # a new follow: its recent videos, read from its outbox
+            backfill.queue_backfill(settings, sender)
 
 
 def _on_object(settings: Settings, sender: Actor, obj: Any) -> None:

@@ -206,8 +206,13 @@ def resolve_handle(settings: Settings, handle: str) -> Actor:
     return get_actor(settings, fetch.webfinger(settings, handle))
 
 
-def upsert_video(settings: Settings, obj: dict, *, sender: Actor | None = None) -> Video | None:
-    """Store or update a remote video from its Video object. None if it is not ours to keep."""
+def upsert_video(
+    settings: Settings, obj: dict, *, sender: Actor | None = None, notify: bool = True
+) -> Video | None:
+    """Store or update a remote video from its Video object. None if it is not ours to keep.
+
+    notify=False stores a new video without telling subscribers (an old video backfilled).
+    """
     try:
         remote = parse_video(obj)
     except ValueError as err:  # a malformed object will not get better: fail, no retry
@@ -222,10 +227,10 @@ def upsert_video(settings: Settings, obj: dict, *, sender: Actor | None = None) 
     channel = Channel.get_or_none(Channel.actor == channel_actor)
     if channel is None:
         raise RemoteError("the video's channel is not a Group")
-    return _store_video(remote, channel)
+    return _store_video(remote, channel, notify=notify)
 
 
-def _store_video(remote: RemoteVideo, channel: Channel) -> Video:
+def _store_video(remote: RemoteVideo, channel: Channel, *, notify: bool = True) -> Video:
     privacy = Privacy.PUBLIC if remote.is_listed else Privacy.UNLISTED
     values = {
         "channel": channel,
@@ -263,7 +268,7 @@ def _store_video(remote: RemoteVideo, channel: Channel) -> Video:
             if found:
                 video_uuid = uuidlib.uuid4()  # a remote uuid must not shadow another video
             video = Video.create(uuid=video_uuid, ap_id=remote.ap_id, **values)
-            if video.state == State.PUBLISHED:
+            if video.state == State.PUBLISHED and notify:
                 notifications.video_published(video)
         elif remote.updated and video.updated_at and remote.updated < video.updated_at:
             return video  # an older copy arrived late
