@@ -1,0 +1,215 @@
+"""Shoal and a real PeerTube 6.3, both ways: subscriptions by handle with older videos
+backfilled, servers following each other, videos published, edited and deleted on each
+side reaching the other, and PeerTube still up at the end (a Shoal video once made it
+exit). The tests run in order and build on each other."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import PASSWORD, Client, LiveServer
+from tests.handlers.test_api_videos import upload
+from tests.interop.conftest import NO_PEERTUBE, PeerTube, wait_for
+
+pytestmark = NO_PEERTUBE
+
+LOG = os.environ.get("SHOAL_INTEROP_PEERTUBE_LOG", "")
+PID = os.environ.get("SHOAL_INTEROP_PEERTUBE_PID", "")
+
+
+class World:
+    """What the steps share: names on both sides, clients, the PeerTube log's start."""
+
+    suffix = secrets.token_hex(3)
+    log_start = 0
+    pt_user: dict[str, str] = {}
+    alice: Client | None = None
+    carol: Client | None = None
+
+
+@pytest.fixture(scope="module")
+def world(peertube: PeerTube, shoal: LiveServer) -> World:
+    World.log_start = Path(LOG).stat().st_size if LOG else 0
+    World.pt_user = peertube.create_user(f"pt{World.suffix}")
+    for name in ("alice", "carol"):
+        response = shoal.client().form("/signup", {"username": name, "password": PASSWORD})
+        assert response.status_code == 303, response.text
+    World.alice, World.carol = shoal.client(), shoal.client()
+    World.alice.token("alice", PASSWORD)
+    World.carol.token("carol", PASSWORD)
+    return World
+
+
+def names(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [v["name"] for v in response.json()["data"]]
+
+
+def shoal_video(shoal: LiveServer, uuid: str) -> dict | None:
+    response = shoal.client().get(f"/api/v1/videos/{uuid}")
+    return response.json() if response.status_code == 200 else None
+
+
+def test_subscriptions_by_handle_backfill_older_videos_both_ways(
+    world, peertube: PeerTube, shoal: LiveServer, interop_clip: Path
+):
+    pt_channel = f"pt{world.suffix}_channel"
+    old_pt = [f"PeerTube older {n} {world.suffix}" for n in (1, 2)]
+    for name in old_pt:
+        peertube.upload(world.pt_user, pt_channel, name, interop_clip)
+    old_shoal = [f"Shoal older {n} {world.suffix}" for n in (1, 2)]
+    for name in old_shoal:
+        upload(world.alice, interop_clip, name=name)
+    wait_for(
+        "Shoal publishes its older videos",
+        lambda: set(old_shoal) <= set(names(world.alice.get("/api/v1/videos"))),
+    )
+
+    # A Shoal user subscribes to the PeerTube channel by its handle.
+    handle = f"{pt_channel}@{peertube.host}"
+    response = world.carol.post("/api/v1/users/me/subscriptions", json={"uri": handle})
+    assert response.status_code == 204, response.text
+    wait_for(
+        "the PeerTube channel's older videos backfilled on Shoal",
+        lambda: set(old_pt) <= set(names(world.carol.get("/api/v1/users/me/subscriptions/videos"))),
+    )
+    played = shoal_video(shoal, names_to_uuid(world.carol, old_pt[0]))
+    assert played["streamingPlaylists"][0]["playlistUrl"].startswith(peertube.url)
+
+    # A PeerTube user subscribes to the Shoal channel by its handle.
+    shoal_handle = f"alice_channel@{shoal.settings.host}"
+    response = peertube.http.post(
+        "/api/v1/users/me/subscriptions", headers=world.pt_user, json={"uri": shoal_handle}
+    )
+    assert response.status_code == 204, response.text
+    wait_for(
+        "the Shoal channel's older videos backfilled on PeerTube",
+        lambda: (
+            set(old_shoal)
+            <= set(names(peertube.get("/api/v1/users/me/subscriptions/videos", world.pt_user)))
+        ),
+    )
+    told = world.carol.get("/api/v1/users/me/notifications").json()["data"]
+    assert [n for n in told if n["type"] == 1] == []  # backfilled videos are no news
+
+
+def names_to_uuid(client: Client, name: str) -> str:
+    rows = client.get("/api/v1/users/me/subscriptions/videos").json()["data"]
+    return next(v["uuid"] for v in rows if v["name"] == name)
+
+
+def test_the_servers_follow_each_other(world, peertube: PeerTube, shoal: LiveServer):
+    admin = shoal.client()
+    admin.token("root", PASSWORD)
+    response = admin.post("/api/v1/server/following", json={"hosts": [peertube.host]})
+    assert response.status_code == 204, response.text
+    response = peertube.http.post(
+        "/api/v1/server/following", headers=peertube.root, json={"hosts": [shoal.settings.host]}
+    )
+    assert response.status_code == 204, response.text
+
+    def shoal_follows() -> bool:
+        rows = admin.get("/api/v1/server/following").json()["data"]
+        return any(r["following"]["host"] == peertube.host and r["state"] == "accepted"
+                   for r in rows)  # fmt: skip
+
+    def peertube_follows() -> bool:
+        rows = peertube.get("/api/v1/server/following", peertube.root, count=100).json()["data"]
+        return any(r["following"]["host"] == shoal.settings.host and r["state"] == "accepted"
+                   for r in rows)  # fmt: skip
+
+    wait_for("PeerTube accepts Shoal's follow", shoal_follows)
+    wait_for("Shoal accepts PeerTube's follow", peertube_follows)
+    followers = admin.get("/api/v1/server/followers").json()["data"]
+    assert peertube.host in [r["follower"]["host"] for r in followers]
+
+
+def test_a_shoal_video_reaches_peertube_then_its_edit_and_its_deletion(
+    world, peertube: PeerTube, shoal: LiveServer, interop_clip: Path
+):
+    name = f"Shoal new {world.suffix}"
+    uuid = upload(world.alice, interop_clip, name=name)["uuid"]
+
+    def on_peertube() -> dict | None:  # as root: anonymous reads wait for the server follow
+        response = peertube.get(f"/api/v1/videos/{uuid}", peertube.root)
+        return response.json() if response.status_code == 200 else None
+
+    seen = wait_for("the Shoal video on PeerTube", on_peertube)
+    assert seen["name"] == name and seen["isLocal"] is False
+    assert seen["channel"]["host"] == shoal.settings.host
+    assert seen["streamingPlaylists"][0]["playlistUrl"].startswith(shoal.url)
+    assert name in names(peertube.get("/api/v1/videos", isLocal="false", count=100))
+
+    edited = f"Shoal new, edited {world.suffix}"
+    response = world.alice.put(f"/api/v1/videos/{uuid}", json={"name": edited, "tags": ["edit"]})
+    assert response.status_code == 204, response.text
+    wait_for("the edit on PeerTube", lambda: (on_peertube() or {}).get("name") == edited)
+    assert on_peertube()["tags"] == ["edit"]
+
+    assert world.alice.delete(f"/api/v1/videos/{uuid}").status_code == 204
+    wait_for(
+        "the deletion on PeerTube",
+        lambda: peertube.get(f"/api/v1/videos/{uuid}", peertube.root).status_code == 404,
+    )
+
+
+def test_a_peertube_video_reaches_shoal_then_its_edit_and_its_deletion(
+    world, peertube: PeerTube, shoal: LiveServer, interop_clip: Path
+):
+    name = f"PeerTube new {world.suffix}"
+    uuid = peertube.upload(world.pt_user, f"pt{world.suffix}_channel", name, interop_clip)
+    seen = wait_for("the PeerTube video on Shoal", lambda: shoal_video(shoal, uuid))
+    assert seen["name"] == name and seen["isLocal"] is False
+    assert seen["channel"]["host"] == peertube.host
+    wait_for(
+        "the PeerTube video playable on Shoal",
+        lambda: (shoal_video(shoal, uuid) or {}).get("streamingPlaylists"),
+    )
+    page = shoal.client().get(f"/videos/watch/{uuid}")
+    assert page.status_code == 200 and name in page.text
+
+    edited = f"PeerTube new, edited {world.suffix}"
+    response = peertube.http.put(
+        f"/api/v1/videos/{uuid}", headers=world.pt_user, data={"name": edited}
+    )
+    assert response.status_code == 204, response.text
+    wait_for("the edit on Shoal", lambda: (shoal_video(shoal, uuid) or {}).get("name") == edited)
+
+    response = peertube.http.delete(f"/api/v1/videos/{uuid}", headers=world.pt_user)
+    assert response.status_code == 204, response.text
+    wait_for("the deletion on Shoal", lambda: shoal_video(shoal, uuid) is None)
+
+
+# A PeerTube log record starts with "[host:port] date time level: message".
+_RECORD = re.compile(r"^\[[^\]]+\] \S+ \S+ (?:\x1b\[\d+m)?(\w+)(?:\x1b\[\d+m)?: ", re.M)
+
+
+def test_peertube_stayed_up_and_said_nothing_bad_about_shoal(
+    world, peertube: PeerTube, shoal: LiveServer
+):
+    assert httpx.get(f"{peertube.url}/api/v1/config", timeout=10).status_code == 200
+    if PID:
+        os.kill(int(PID), 0)  # raises if the process is gone
+    if not LOG:
+        return
+    with open(LOG, encoding="utf-8", errors="replace") as fh:
+        fh.seek(world.log_start)
+        text = fh.read()
+    starts = [(m.start(), m.group(1)) for m in _RECORD.finditer(text)]
+    about_shoal = []
+    for n, (start, level) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(text)
+        record = text[start:end]
+        if level in ("warn", "error") and shoal.settings.host in record:
+            about_shoal.append(record.strip()[:600])
+    print(f"\nPeerTube logged {len(about_shoal)} warnings and errors naming Shoal's host:")
+    for record in about_shoal:
+        print("---", record)
+    fatal = [r for r in about_shoal if re.search(r"unhandled|uncaught|exiting", r, re.I)]
+    assert fatal == []
