@@ -5,6 +5,7 @@ exit). The tests run in order and build on each other."""
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 import secrets
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from models.federation import InboxActivity
 from tests.conftest import PASSWORD, Client, LiveServer
 from tests.handlers.test_api_videos import upload
 from tests.interop.conftest import NO_PEERTUBE, PeerTube, wait_for
@@ -194,6 +196,10 @@ def test_peertube_stayed_up_and_said_nothing_bad_about_shoal(
     world, peertube: PeerTube, shoal: LiveServer
 ):
     assert httpx.get(f"{peertube.url}/api/v1/config", timeout=10).status_code == 200
+    with shoal.use():  # and Shoal applied everything PeerTube sent it
+        received = [(a.type, a.state, a.error) for a in InboxActivity.select()]
+    print(f"\nShoal received from PeerTube: {sorted(collections.Counter(received).items())}")
+    assert [r for r in received if r[1] != "done"] == []
     if PID:
         os.kill(int(PID), 0)  # raises if the process is gone
     if not LOG:
