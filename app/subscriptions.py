@@ -80,7 +80,7 @@ def is_subscribed(settings: Settings, user: User, uri: str) -> bool:
 
 
 def subscription_videos_query(user: User):
-    """Published, listed videos of the user's subscribed channels."""
+    """Published, listed videos of the user's subscribed channels (and followed accounts)."""
     me = _me(user)
     targets = Follow.select(Follow.target).where(
         (Follow.follower == me) & (Follow.state == FollowState.ACCEPTED)
@@ -90,7 +90,7 @@ def subscription_videos_query(user: User):
         .join(Channel)
         .join(Account)
         .where(
-            Channel.actor.in_(targets)
+            (Channel.actor.in_(targets) | Account.actor.in_(targets))  # channels or accounts
             & (Video.privacy == Privacy.PUBLIC)
             & (Video.state == State.PUBLISHED)
             & ~back_catalogue()

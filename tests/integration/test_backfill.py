@@ -46,6 +46,25 @@ def test_a_new_subscriber_sees_the_channels_past_videos_without_being_notified(i
     assert [n["video"]["name"] for n in told if n["type"] == 1] == ["Four"]
 
 
+def test_following_a_remote_account_backfills_its_videos_from_all_its_channels(instances, clip):
+    origin, home = instances("origin"), instances("home")
+    alice = make_user(origin, "alice")
+    response = alice.post("/api/v1/video-channels", json={"name": "cooking", "displayName": "Food"})
+    assert response.status_code == 200, response.text
+    cooking = alice.get("/api/v1/video-channels/cooking").json()["id"]
+    upload(alice, clip, name="Cats")
+    upload(alice, clip, name="Soup", channelId=cooking)
+    settle(origin)
+    carol = make_user(home, "carol")
+    handle = f"alice@{origin.settings.host}"
+    assert carol.post("/api/v1/users/me/subscriptions", json={"uri": handle}).status_code == 204
+    settle(home, origin)
+    feed = carol.get("/api/v1/users/me/subscriptions/videos").json()
+    assert [v["name"] for v in feed["data"]] == ["Soup", "Cats"]
+    channels = {v["channel"]["name"] for v in feed["data"]}
+    assert channels == {"alice_channel", "cooking"}
+
+
 def test_a_server_follow_backfills_the_newest_videos_up_to_the_setting(instances, clip):
     origin, home = instances("origin"), instances("home")
     alice = make_user(origin, "alice")
