@@ -3,28 +3,50 @@
 from __future__ import annotations
 
 import json
+import re
 
 from app.federation import actors
 from app.serialize_server import nodeinfo
 from handlers.base import APIHandler, Problem, public
 
+_ACCT = re.compile(r"^acct:@?(?P<name>[^@\s/]+)@(?P<host>[^@\s/]+)$")
+
+
+def bad_resource(resource: str) -> Problem:
+    """PeerTube's answer to a `resource` that is missing or not an acct: URI (400)."""
+    return Problem(
+        400,
+        "Incorrect request parameters: resource",
+        invalid_params={"resource": (resource or None, "Invalid value")},
+        location="query",
+    )
+
 
 class WebFingerHandler(APIHandler):
-    """acct:name@host for accounts, channels and the server actor `peertube`."""
+    """acct:name@host for accounts, channels and the server actor `peertube`.
+
+    A missing or malformed `resource` is a 400, as on PeerTube; a well-formed one that
+    names no actor of this server (unknown name, other host, foreign URL) is a 404.
+    Actor URLs of this server are accepted too (Mastodon sometimes asks with them).
+    """
 
     @public
     def get(self) -> None:
-        resource = self.get_argument("resource", "")
+        resource = self.get_argument("resource", "").strip()
         name = ""
         if resource.startswith("acct:"):
-            user, _, host = resource[5:].lstrip("@").partition("@")
-            if host in ("", self.shoal.host):
-                name = user
-        else:  # an actor URL of ours
+            match = _ACCT.match(resource)
+            if match is None:
+                raise bad_resource(resource)
+            if match["host"].lower() == self.shoal.host.lower():
+                name = match["name"]
+        elif resource.startswith(("https://", "http://")):
             for prefix in ("/accounts/", "/video-channels/"):
                 base = self.shoal.base_url + prefix
                 if resource.startswith(base):
                     name = resource[len(base) :]
+        else:
+            raise bad_resource(resource)
         actor = actors.find_local(name) if name else None
         if actor is None:
             raise Problem(404, "Actor not found")
