@@ -267,8 +267,9 @@ def user_for_access_token(access: str) -> User | None:
     return token.user
 
 
-def revoke_token(access: str) -> None:
-    OAuthToken.delete().where(OAuthToken.access_hash == _digest(access)).execute()
+def revoke_token(access: str) -> bool:
+    """End the session of an access token (its refresh token goes with it); False if unknown."""
+    return bool(OAuthToken.delete().where(OAuthToken.access_hash == _digest(access)).execute())
 
 
 def account_of(user: User) -> Account:

@@ -157,11 +157,16 @@ class TokenHandler(APIHandler):
 
 
 class RevokeTokenHandler(APIHandler):
+    """POST /api/v1/users/revoke-token: sign out the Bearer token (and its refresh token).
+
+    PeerTube answers 200 `{"success": true}`; clients such as pypeertube read `success`.
+    A browser session has no token to revoke: `success` is false.
+    """
+
     def post(self) -> None:
         header = self.request.headers.get("Authorization", "")
-        if header.lower().startswith("bearer "):
-            auth.revoke_token(header[7:].strip())
-        self.send({})
+        revoked = self.token_auth and auth.revoke_token(header[7:].strip())
+        self.send({"success": bool(revoked)})
 
 
 class AboutHandler(APIHandler):

@@ -11,6 +11,30 @@
 
 from __future__ import annotations
 
+from tests.conftest import PASSWORD
+
+
+def test_revoke_token_answers_success_and_the_token_stops_working(server, local_user, anon):
+    """pypeertube signs out with revoke-token and reads `success`; the token is dead after."""
+    client = server.client()
+    oauth = client.get("/api/v1/oauth-clients/local").json()
+    grant = client.post(
+        "/api/v1/users/token",
+        data={**oauth, "grant_type": "password", "username": "alice", "password": PASSWORD},
+    ).json()
+    bearer = {"Authorization": f"Bearer {grant['access_token']}"}
+    revoked = client.post("/api/v1/users/revoke-token", headers=bearer)
+    assert revoked.status_code == 200 and revoked.json() == {"success": True}
+    again = client.get("/api/v1/users/me", headers=bearer)
+    assert again.status_code == 401 and again.json()["code"] == "unauthorized_request"
+    refreshed = client.post(
+        "/api/v1/users/token",
+        data={**oauth, "grant_type": "refresh_token", "refresh_token": grant["refresh_token"]},
+    )
+    assert refreshed.status_code == 400 and refreshed.json()["code"] == "invalid_grant"
+    nobody = anon.post("/api/v1/users/revoke-token", headers={"X-XSRFToken": anon.xsrf()})
+    assert nobody.status_code == 401 and nobody.json()["code"] == "unauthorized_request"
+
 
 def test_webfinger_refuses_malformed_resources_with_400(anon, local_user, live_settings):
     """A bad `resource` is the asker's mistake (400, PeerTube's problem); 404 is for an
