@@ -28,3 +28,5 @@ PRIVACIES = {1: "Public", 2: "Unlisted", 3: "Private"}
 VIDEO_EXTENSIONS = (".mp4", ".webm", ".ogv", ".mkv", ".mov", ".m4v", ".avi", ".m4a", ".mp3",
                     ".ogg", ".flac", ".wav")  # fmt: skip
 VIDEO_MIME_PREFIXES = ("video/", "audio/")
+
+PLAYLIST_PRIVACIES = {1: "Public", 2: "Unlisted", 3: "Private"}

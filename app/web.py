@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import tornado.httputil
 import tornado.web
 
 from app.ratelimit import RateLimiter
@@ -30,6 +31,7 @@ from handlers import (
 )
 from handlers.api import channels as api_channels
 from handlers.api import config as api_config
+from handlers.api import listings as api_listings
 from handlers.api import notifications as api_notifications
 from handlers.api import search as api_search
 from handlers.api import server as api_server
@@ -68,6 +70,7 @@ def routes() -> list[tuple]:
         *api_notifications.ROUTES,
         *api_users.ROUTES,
         *api_uploads.ROUTES,
+        *api_listings.ROUTES,  # before api_videos: /videos/categories is not a video id
         *api_videos.ROUTES,
         *api_channels.ROUTES,
         *api_server.ROUTES,
@@ -91,6 +94,19 @@ def routes() -> list[tuple]:
     ]
 
 
+class Application(tornado.web.Application):
+    """Routes one trailing slash off API paths, as PeerTube's Express router does:
+    /api/v1/videos/{id}/ answers like /api/v1/videos/{id} (yt-dlp asks with the slash)."""
+
+    def find_handler(
+        self, request: tornado.httputil.HTTPServerRequest, **kwargs: object
+    ) -> tornado.httputil.HTTPMessageDelegate:
+        path = request.path
+        if path.startswith("/api/") and len(path) > 5 and path[-1] == "/" and path[-2] != "/":
+            request.path = path[:-1]
+        return super().find_handler(request, **kwargs)
+
+
 def make_app(settings: Settings, **overrides: object) -> tornado.web.Application:
     """The web application for these settings."""
     options = {
@@ -107,4 +123,4 @@ def make_app(settings: Settings, **overrides: object) -> tornado.web.Application
         "websocket_max_message_size": 64 * 1024,
     }
     options.update(overrides)
-    return tornado.web.Application(routes(), **options)
+    return Application(routes(), **options)

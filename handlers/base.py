@@ -12,7 +12,7 @@ import base64
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -335,6 +335,36 @@ class APIHandler(BaseHandler):
             self.int_argument("count", 15, 1, 100),
         )
         self.send({"total": total, "data": [serialize.video_json(self.shoal, v) for v in rows]})
+
+    def paging(self, sorts: Collection[str], default_sort: str) -> tuple[int, int, str]:
+        """start, count and sort of a PeerTube list request; 400 for what PeerTube refuses."""
+        errors: dict[str, tuple[Any, str]] = {}
+        values = {"start": 0, "count": 15}
+        for name, most, msg in (
+            ("start", None, "Should have a number start"),
+            ("count", 100, "Should have a number count (max: 100)"),
+        ):
+            raw = self.get_argument(name, None)
+            if raw in (None, ""):
+                continue
+            try:
+                value = int(raw)
+            except ValueError:
+                value = -1
+            if value < 0 or (most is not None and value > most):
+                errors[name] = (raw, msg)
+            values[name] = value
+        sort = self.get_argument("sort", None) or default_sort
+        if sort not in sorts:
+            errors["sort"] = (sort, "Should have correct sortable column")
+        if errors:
+            raise Problem(
+                400,
+                "Incorrect request parameters: " + ", ".join(errors),
+                invalid_params=errors,
+                location="query",
+            )
+        return values["start"], values["count"], sort
 
     def send(self, data: Any, status: int = 200) -> None:
         self.set_status(status)

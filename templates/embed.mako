@@ -6,6 +6,7 @@
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta property="og:platform" content="PeerTube">
 <title>${video.name} · ${settings.instance_name}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${static('css/shoal.css')}">

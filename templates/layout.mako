@@ -7,6 +7,8 @@
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="htmx-config" content='{"includeIndicatorStyles": false, "allowEval": false}'>
+## Tools such as yt-dlp recognise a PeerTube-compatible server by this tag (PeerTube puts it on every page).
+<meta property="og:platform" content="PeerTube">
 <title><%block name="title">${settings.instance_name}</%block></title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${static('css/shoal.css')}">
