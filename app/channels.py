@@ -7,13 +7,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import peewee
 
 from app import images
 from app.settings import Settings
 from models import db, utcnow
 from models.accounts import Account, Channel
+from models.federation import Actor, ActorType, Follow, FollowState
 
 
 def split_handle(handle: str, local_host: str) -> tuple[str, str]:
@@ -38,6 +42,70 @@ def find_channel(handle: str, local_host: str) -> Channel | None:
 def find_account(handle: str, local_host: str) -> Account | None:
     name, host = split_handle(handle, local_host)
     return Account.get_or_none((Account.name == name) & (Account.host == host))
+
+
+def follow_counts(actor_ids: Iterable[int | None]) -> dict[int, tuple[int, int]]:
+    """(followers, following) of each actor, counted as its ActivityPub collections count:
+    accepted follows, local subscriptions included (they are accepted follows too).
+
+    One query for a whole page of accounts and channels; actors without follows are absent.
+    """
+    ids = sorted({i for i in actor_ids if i})
+    if not ids:
+        return {}
+    accepted = Follow.state == FollowState.ACCEPTED
+    followers = (
+        Follow.select(Follow.target, peewee.SQL("0"), peewee.fn.COUNT(Follow.id))
+        .where(accepted & Follow.target.in_(ids))
+        .group_by(Follow.target)
+    )
+    following = (
+        Follow.select(Follow.follower, peewee.SQL("1"), peewee.fn.COUNT(Follow.id))
+        .where(accepted & Follow.follower.in_(ids))
+        .group_by(Follow.follower)
+    )
+    out: dict[int, list[int]] = {}
+    for actor_id, side, count in followers.union_all(following).tuples():
+        out.setdefault(actor_id, [0, 0])[int(side)] = count
+    return {actor_id: (pair[0], pair[1]) for actor_id, pair in out.items()}
+
+
+def listed_channels_query():
+    """The channels GET /api/v1/video-channels lists, as PeerTube does: this server's own,
+    and those of the servers it follows."""
+    server, target = Actor.alias(), Actor.alias()
+    followed_hosts = (
+        Follow.select(target.host)
+        .join(server, on=Follow.follower == server.id)
+        .switch(Follow)
+        .join(target, on=Follow.target == target.id)
+        .where(
+            (server.type == ActorType.APPLICATION)
+            & (server.host == "")
+            & (Follow.state == FollowState.ACCEPTED)
+        )
+    )
+    return (
+        Channel.select(Channel, Account)
+        .join(Account)
+        .where((Channel.host == "") | Channel.host.in_(followed_hosts))
+    )
+
+
+CHANNEL_SORTS = {
+    "id": (Channel.id.asc(),),
+    "-id": (Channel.id.desc(),),
+    "name": (Channel.name.asc(), Channel.id.asc()),
+    "-name": (Channel.name.desc(), Channel.id.desc()),
+    "createdAt": (Channel.created_at.asc(), Channel.id.asc()),
+    "-createdAt": (Channel.created_at.desc(), Channel.id.desc()),
+    "updatedAt": (Channel.updated_at.asc(), Channel.id.asc()),
+    "-updatedAt": (Channel.updated_at.desc(), Channel.id.desc()),
+}
+ACCOUNT_SORTS = {
+    "createdAt": (Account.created_at.asc(), Account.id.asc()),
+    "-createdAt": (Account.created_at.desc(), Account.id.desc()),
+}
 
 
 MAX_CHANNELS = 20

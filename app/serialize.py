@@ -7,11 +7,12 @@ clients work unchanged.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
 from app import torrents
-from app.channels import image_urls, links_of
+from app.channels import follow_counts, image_urls, links_of
 from app.constants import CATEGORIES, LANGUAGES, LICENCES, PRIVACIES
 from app.markdown import truncate
 from app.settings import Settings
@@ -47,7 +48,16 @@ def video_url(settings: Settings, video: Video) -> str:
     return video.ap_id or f"{settings.base_url}/videos/watch/{video.uuid}"
 
 
-def account_json(settings: Settings, account: Account) -> dict[str, Any]:
+Counts = Mapping[int, tuple[int, int]]  # actor id -> (followers, following)
+
+
+def account_json(
+    settings: Settings, account: Account, counts: Counts | None = None
+) -> dict[str, Any]:
+    """An account; `counts` from follow_counts() when serializing a page of them."""
+    if counts is None:
+        counts = follow_counts([account.actor_id])
+    followers, following = counts.get(account.actor_id, (0, 0))
     return {
         "url": account_url(settings, account),
         "name": account.name,
@@ -55,8 +65,8 @@ def account_json(settings: Settings, account: Account) -> dict[str, Any]:
         "avatars": [],
         "id": account.id,
         "hostRedundancyAllowed": False,
-        "followingCount": 0,
-        "followersCount": 0,
+        "followingCount": following,
+        "followersCount": followers,
         "createdAt": iso(account.created_at),
         "displayName": account.display_name,
         "description": account.description or None,
@@ -66,8 +76,17 @@ def account_json(settings: Settings, account: Account) -> dict[str, Any]:
 
 
 def channel_json(
-    settings: Settings, channel: Channel, *, with_owner: bool = True
+    settings: Settings,
+    channel: Channel,
+    *,
+    with_owner: bool = True,
+    counts: Counts | None = None,
 ) -> dict[str, Any]:
+    """A channel (with its owner account); `counts` as for account_json()."""
+    if counts is None:
+        owner = [channel.account.actor_id] if with_owner else []
+        counts = follow_counts([channel.actor_id, *owner])
+    followers, following = counts.get(channel.actor_id, (0, 0))
     data = {
         "url": channel_url(settings, channel),
         "name": channel.name,
@@ -75,8 +94,8 @@ def channel_json(
         "avatars": image_urls(settings, channel, "avatar"),
         "id": channel.id,
         "hostRedundancyAllowed": False,
-        "followingCount": 0,
-        "followersCount": 0,
+        "followingCount": following,
+        "followersCount": followers,
         "createdAt": iso(channel.created_at),
         "banners": image_urls(settings, channel, "banner"),
         "displayName": channel.display_name,
@@ -88,8 +107,44 @@ def channel_json(
         "hideCatalogue": channel.hide_catalogue,
     }
     if with_owner:
-        data["ownerAccount"] = account_json(settings, channel.account)
+        data["ownerAccount"] = account_json(settings, channel.account, counts)
     return data
+
+
+def channels_json(settings: Settings, channels: Sequence[Channel]) -> list[dict[str, Any]]:
+    """A page of channels with their owners, their counts read in one query."""
+    counts = follow_counts([c.actor_id for c in channels] + [c.account.actor_id for c in channels])
+    return [channel_json(settings, c, counts=counts) for c in channels]
+
+
+def accounts_json(settings: Settings, accounts: Sequence[Account]) -> list[dict[str, Any]]:
+    """A page of accounts, their counts read in one query."""
+    counts = follow_counts([a.actor_id for a in accounts])
+    return [account_json(settings, a, counts) for a in accounts]
+
+
+def account_summary(settings: Settings, account: Account) -> dict[str, Any]:
+    """The account as PeerTube embeds it in a list of videos."""
+    return {
+        "id": account.id,
+        "displayName": account.display_name,
+        "name": account.name,
+        "url": account_url(settings, account),
+        "host": _host(settings, account),
+        "avatars": [],
+    }
+
+
+def channel_summary(settings: Settings, channel: Channel) -> dict[str, Any]:
+    """The channel as PeerTube embeds it in a list of videos."""
+    return {
+        "id": channel.id,
+        "name": channel.name,
+        "displayName": channel.display_name,
+        "url": channel_url(settings, channel),
+        "host": _host(settings, channel),
+        "avatars": image_urls(settings, channel, "avatar"),
+    }
 
 
 def _labelled(value: Any, table: dict) -> dict[str, Any]:
@@ -182,8 +237,8 @@ def video_json(
         "publishedAt": iso(video.published_at or video.created_at),
         "originallyPublishedAt": None,
         "isLive": False,
-        "account": account_json(settings, channel.account),
-        "channel": channel_json(settings, channel, with_owner=False),
+        "account": account_summary(settings, channel.account),
+        "channel": channel_summary(settings, channel),
         "state": State(video.state).api,
     }
     if video.state == State.FAILED:
@@ -205,10 +260,12 @@ def video_json(
                 "files": [file_json(settings, video, f) for f in files],
             }
         )
+    counts = follow_counts([channel.actor_id, channel.account.actor_id])
     data.update(
         {
             "description": video.description or None,
-            "channel": channel_json(settings, channel),
+            "account": account_json(settings, channel.account, counts),
+            "channel": channel_json(settings, channel, counts=counts),
             "blacklisted": False,
             "blacklistedReason": None,
             "streamingPlaylists": playlists,
@@ -234,6 +291,7 @@ def video_json(
 
 def user_json(settings: Settings, user: User, account: Account, channels: list[Channel]) -> dict:
     """GET /api/v1/users/me."""
+    counts = follow_counts([account.actor_id, *(c.actor_id for c in channels)])
     return {
         "id": user.id,
         "username": user.username,
@@ -255,8 +313,10 @@ def user_json(settings: Settings, user: User, account: Account, channels: list[C
         "videoQuotaUsed": used_quota(user),
         "blocked": user.blocked,
         "blockedReason": None,
-        "account": account_json(settings, account),
-        "videoChannels": [channel_json(settings, c, with_owner=False) for c in channels],
+        "account": account_json(settings, account, counts),
+        "videoChannels": [
+            channel_json(settings, c, with_owner=False, counts=counts) for c in channels
+        ],
         "createdAt": iso(user.created_at),
         "pluginAuth": None,
         "twoFactorEnabled": False,

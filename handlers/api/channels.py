@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app import auth, channels, images, serialize, videos
 from handlers.base import APIHandler, Problem, public
-from models.accounts import Channel
+from models.accounts import Account, Channel
 
 
 def owned_channel(handler: APIHandler, handle: str) -> Channel:
@@ -22,7 +22,15 @@ def channel_problem(err: channels.ChannelError) -> Problem:
 
 
 class ChannelsHandler(APIHandler):
-    """POST /api/v1/video-channels: a new channel for the signed-in user."""
+    """GET /api/v1/video-channels: the channels listed here, in pages, for anyone;
+    POST: a new channel for the signed-in user."""
+
+    @public
+    def get(self) -> None:
+        start, count, sort = self.paging(channels.CHANNEL_SORTS, "-createdAt")
+        query = channels.listed_channels_query()
+        rows = list(query.order_by(*channels.CHANNEL_SORTS[sort]).offset(start).limit(count))
+        self.send({"total": query.count(), "data": serialize.channels_json(self.shoal, rows)})
 
     def post(self) -> None:
         data = self.json_body()
@@ -99,6 +107,17 @@ class ChannelVideosHandler(APIHandler):
         self.send_videos(videos.listed_query(channel=channel))
 
 
+class AccountsHandler(APIHandler):
+    """GET /api/v1/accounts: every account known here, in pages, as PeerTube lists them."""
+
+    @public
+    def get(self) -> None:
+        start, count, sort = self.paging(channels.ACCOUNT_SORTS, "-createdAt")
+        query = Account.select()
+        rows = list(query.order_by(*channels.ACCOUNT_SORTS[sort]).offset(start).limit(count))
+        self.send({"total": query.count(), "data": serialize.accounts_json(self.shoal, rows)})
+
+
 class AccountHandler(APIHandler):
     @public
     def get(self, handle: str) -> None:
@@ -123,10 +142,13 @@ class AccountChannelsHandler(APIHandler):
         account = channels.find_account(handle, self.shoal.host)
         if account is None:
             raise Problem(404, "Account not found")
-        rows = list(account.channels)
-        self.send(
-            {"total": len(rows), "data": [serialize.channel_json(self.shoal, c) for c in rows]}
+        rows = list(
+            Channel.select(Channel, Account)
+            .join(Account)
+            .where(Channel.account == account)
+            .order_by(Channel.id)
         )
+        self.send({"total": len(rows), "data": serialize.channels_json(self.shoal, rows)})
 
 
 ROUTES = [
@@ -135,6 +157,7 @@ ROUTES = [
     (r"/api/v1/video-channels/(?P<handle>[^/]+)/(?P<kind>avatar|banner)/pick", ChannelImageHandler),
     (r"/api/v1/video-channels/(?P<handle>[^/]+)/(?P<kind>avatar|banner)", ChannelImageHandler),
     (r"/api/v1/video-channels/(?P<handle>[^/]+)/videos", ChannelVideosHandler),
+    (r"/api/v1/accounts", AccountsHandler),
     (r"/api/v1/accounts/(?P<handle>[^/]+)", AccountHandler),
     (r"/api/v1/accounts/(?P<handle>[^/]+)/videos", AccountVideosHandler),
     (r"/api/v1/accounts/(?P<handle>[^/]+)/video-channels", AccountChannelsHandler),

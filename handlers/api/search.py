@@ -56,9 +56,7 @@ class SearchChannelsHandler(APIHandler):
         start = self.int_argument("start", 0)
         count = self.int_argument("count", 15, 1, 100)
         rows = list(query.offset(start).limit(count))
-        self.send(
-            {"total": query.count(), "data": [serialize.channel_json(self.shoal, c) for c in rows]}
-        )
+        self.send({"total": query.count(), "data": serialize.channels_json(self.shoal, rows)})
 
 
 ROUTES = [

@@ -11,7 +11,7 @@ class SubscriptionsHandler(APIHandler):
         rows = subscriptions.subscribed_channels(self.user)
         start = self.int_argument("start", 0)
         count = self.int_argument("count", 15, 1, 100)
-        data = [serialize.channel_json(self.shoal, c) for c in rows[start : start + count]]
+        data = serialize.channels_json(self.shoal, rows[start : start + count])
         self.send({"total": len(rows), "data": data})
 
     def post(self) -> None:

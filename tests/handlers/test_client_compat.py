@@ -11,9 +11,19 @@
 
 from __future__ import annotations
 
-from app import auth
+from app import auth, channels
+from app.federation import actors, follows
+from models.accounts import Account, Channel
+from models.federation import Actor, ActorType, Follow, FollowState
 from tests.conftest import PASSWORD
 from tests.handlers.test_api_videos import upload
+
+AP = {"Accept": "application/activity+json"}
+
+
+def remote_actor(kind: ActorType, name: str, host: str) -> Actor:
+    """An actor of another server, as if fetched from there."""
+    return Actor.create(type=kind, name=name, host=host, ap_id=f"https://{host}/accounts/{name}")
 
 
 def test_yt_dlp_extracts_a_video_with_its_own_requests(alice_api, anon, clip, run_jobs):
@@ -54,6 +64,116 @@ def test_api_routes_accept_one_trailing_slash(anon, alice_api):
     assert anon.get("/api/v1/accounts/alice/").json()["name"] == "alice"
     nothing = anon.get("/api/v1/nothing-here/")
     assert nothing.status_code == 404 and nothing.json()["detail"] == "Not found"
+
+
+def test_channels_and_accounts_are_listed_to_anyone_in_pages(server, anon, alice_api, other_user):
+    """GET /video-channels and /accounts list publicly (they answered 401, then 405)."""
+    assert alice_api.post(
+        "/api/v1/video-channels", json={"name": "alice_music", "displayName": "Music"}
+    ).status_code == 200  # fmt: skip
+    xsrf = {"X-XSRFToken": anon.xsrf()}
+    assert (
+        anon.post("/api/v1/video-channels", json={"name": "x_y"}, headers=xsrf).status_code == 401
+    )
+    # A channel of a server we follow is listed; one of a server we do not follow is not.
+    for host in ("followed.example", "stranger.example"):
+        account = Account.create(name="dora", host=host, display_name="Dora")
+        Channel.create(account=account, name="dora_channel", host=host, display_name="Dora's")
+    remote_server = remote_actor(ActorType.APPLICATION, "peertube", "followed.example")
+    Follow.create(follower=actors.server_actor(), target=remote_server, state=FollowState.ACCEPTED)
+
+    for client in (anon, alice_api):
+        body = client.get("/api/v1/video-channels", params={"sort": "name"}).json()
+        assert [(c["name"], c["host"]) for c in body["data"]] == [
+            ("alice_channel", server.settings.host),
+            ("alice_music", server.settings.host),
+            ("bob_channel", server.settings.host),
+            ("dora_channel", "followed.example"),
+        ]
+        assert body["total"] == 4
+        assert body["data"][0]["ownerAccount"]["name"] == "alice"
+    page = anon.get("/api/v1/video-channels", params={"sort": "-name", "start": 1, "count": 2})
+    assert [c["name"] for c in page.json()["data"]] == ["bob_channel", "alice_music"]
+
+    accounts = anon.get("/api/v1/accounts", params={"sort": "createdAt"}).json()
+    assert accounts["total"] == 4
+    assert [(a["name"], a["host"]) for a in accounts["data"][:2]] == [
+        ("alice", server.settings.host),
+        ("bob", server.settings.host),
+    ]
+    one = anon.get("/api/v1/accounts", params={"count": 1, "sort": "-createdAt"}).json()
+    assert one["total"] == 4 and len(one["data"]) == 1
+
+    for path, params, field in (
+        ("/api/v1/video-channels", {"sort": "views"}, "sort"),
+        ("/api/v1/video-channels", {"start": "-1"}, "start"),
+        ("/api/v1/accounts", {"count": "500"}, "count"),
+        ("/api/v1/accounts", {"sort": "name"}, "sort"),
+        ("/api/v1/accounts", {"start": "first"}, "start"),
+    ):
+        bad = anon.get(path, params=params)
+        assert bad.status_code == 400, (path, params)
+        problem = bad.json()
+        assert problem["detail"] == f"Incorrect request parameters: {field}"
+        assert problem["invalid-params"][field]["location"] == "query"
+
+
+def test_follower_counts_are_real_and_cost_no_query_per_row(
+    server, anon, alice_api, local_user, other_user
+):
+    """followersCount counts accepted follows (local subscriptions included), as the
+    ActivityPub followers collection does; a page costs the same queries for 1 or 6."""
+    alice = Account.get(Account.name == "alice")
+    for i in range(5):
+        channels.create_channel(alice, f"extra_{i}", f"Extra {i}", "", "")
+    bob = server.client()
+    bob.token("bob", PASSWORD)
+    assert bob.post(
+        "/api/v1/users/me/subscriptions", json={"uri": "alice_channel"}
+    ).status_code == 204  # fmt: skip
+    remote = remote_actor(ActorType.PERSON, "zed", "far.example")
+    channel_actor = actors.channel_actor(Channel.get(Channel.name == "alice_channel"))
+    Follow.create(follower=remote, target=channel_actor, state=FollowState.ACCEPTED)
+    pending = remote_actor(ActorType.PERSON, "yan", "far.example")
+    Follow.create(follower=pending, target=channel_actor, state=FollowState.PENDING)
+    follows.follow_local(
+        actors.account_actor(Account.get(Account.name == "bob")), actors.account_actor(alice)
+    )
+
+    channel = anon.get("/api/v1/video-channels/alice_channel").json()
+    assert channel["followersCount"] == 2  # bob (local) and zed (remote); yan is pending
+    collection = anon.get("/video-channels/alice_channel/followers", headers=AP).json()
+    assert collection["totalItems"] == channel["followersCount"]
+    assert channel["ownerAccount"]["followersCount"] == 1
+    assert anon.get("/api/v1/accounts/alice").json()["followersCount"] == 1
+    bob_account = anon.get("/api/v1/accounts/bob").json()
+    assert bob_account["followingCount"] == 2  # alice_channel and alice
+    listed = anon.get("/api/v1/video-channels", params={"sort": "name"}).json()["data"]
+    assert listed[0]["name"] == "alice_channel" and listed[0]["followersCount"] == 2
+    mine = bob.get("/api/v1/users/me/subscriptions").json()["data"]
+    assert mine[0]["followersCount"] == 2
+    assert alice_api.get("/api/v1/users/me").json()["videoChannels"][0]["followersCount"] == 2
+    accounts = anon.get("/api/v1/accounts", params={"sort": "createdAt"}).json()["data"]
+    assert [a["followersCount"] for a in accounts] == [1, 0]
+
+    queries: list[str] = []
+    execute_sql = server.database.execute_sql
+
+    def counting(sql, *args, **kwargs):
+        queries.append(sql)
+        return execute_sql(sql, *args, **kwargs)
+
+    server.database.execute_sql = counting
+    try:
+        costs = []
+        for count in (1, 6):
+            queries.clear()
+            body = anon.get("/api/v1/video-channels", params={"count": count}).json()
+            assert len(body["data"]) == count
+            costs.append(len(queries))
+        assert costs[0] == costs[1], costs
+    finally:
+        server.database.execute_sql = execute_sql
 
 
 def test_revoke_token_answers_success_and_the_token_stops_working(server, local_user, anon):
