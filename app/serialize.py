@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from app import torrents
+from app import originals, torrents
 from app.channels import follow_counts, image_urls, links_of
 from app.constants import CATEGORIES, LANGUAGES, LICENCES, PRIVACIES
 from app.markdown import truncate
@@ -177,6 +177,56 @@ def file_json(settings: Settings, video: Video, f: VideoFile) -> dict[str, Any]:
     }
 
 
+def web_files(settings: Settings, video: Video, files: list[VideoFile]) -> list[dict[str, Any]]:
+    """The `files` list: the original until the renditions are published, then the renditions.
+
+    PeerTube clients read `files[0]` from the moment of upload (see app/originals.py).
+    """
+    if video.state == State.PUBLISHED:
+        return [
+            {k: v for k, v in file_json(settings, video, f).items() if k != "playlistUrl"}
+            for f in files
+        ]
+    if originals.is_listed(video):
+        return [original_file_json(settings, video)]
+    return []
+
+
+def original_file_json(settings: Settings, video: Video) -> dict[str, Any]:
+    """The uploaded file, as PeerTube lists a web video file (torrent once hashed)."""
+    info = originals.load(settings, video)
+    resolution = info.resolution if info else 0
+    torrent = {"torrentUrl": None, "torrentDownloadUrl": None, "magnetUri": None}
+    if info is not None:
+        torrent_url = originals.torrent_url(settings, video, resolution)
+        torrent = {
+            "torrentUrl": torrent_url,
+            "torrentDownloadUrl": originals.torrent_url(settings, video, resolution, download=True),
+            "magnetUri": torrents.magnet(
+                settings,
+                info.torrent.infohash,
+                video.name,
+                torrent_url,
+                originals.file_url(settings, video, resolution),
+            ),
+        }
+    return {
+        "id": 0,
+        "resolution": {"id": resolution, "label": f"{resolution}p" if resolution else "Audio"},
+        "width": info.width if info else 0,
+        "height": info.height if info else 0,
+        "size": video.original_size,
+        "fps": round(info.fps) if info and info.fps else -1,
+        "fileUrl": originals.file_url(settings, video, resolution),
+        "fileDownloadUrl": originals.file_url(settings, video, resolution, download=True),
+        "metadataUrl": f"{settings.base_url}/api/v1/videos/{video.uuid}/metadata/0",
+        **torrent,
+        "hasAudio": info.has_audio if info else False,
+        "hasVideo": info.has_video if info else False,
+        "storage": 0,
+    }
+
+
 def torrent_fields(settings: Settings, video: Video, f: VideoFile) -> dict[str, Any]:
     """torrentUrl, torrentDownloadUrl and magnetUri of a local rendition (none for remote)."""
     if not video.is_local or not f.infohash:
@@ -269,7 +319,7 @@ def video_json(
             "blacklisted": False,
             "blacklistedReason": None,
             "streamingPlaylists": playlists,
-            "files": [],
+            "files": web_files(settings, video, files),
             "support": video.support or None,
             "descriptionPath": f"/api/v1/videos/{video.uuid}/description",
             "tags": list(video.tags),

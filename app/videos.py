@@ -16,7 +16,7 @@ from pathlib import Path
 
 from peewee import fn
 
-from app import notifications, torrents
+from app import notifications, originals, torrents
 from app.channels import CATALOGUE_WINDOW_DAYS
 from app.media.probe import MediaError
 from app.media.transcode import transcode
@@ -283,6 +283,7 @@ def delete_video(settings: Settings, video: Video) -> None:
     feeds.invalidate()
     if video.original_path:
         (settings.originals_dir / video.original_path).unlink(missing_ok=True)
+        originals.forget(settings, video)
 
 
 def retry_video(video: Video) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import tornado.web
 
-from app import channels, torrents, videos
+from app import channels, originals, torrents, videos
 from app.federation.fetch import FetchError, fetch_image_async
 from handlers.base import BaseHandler, public
 from models.accounts import Channel
@@ -118,6 +118,39 @@ class DownloadHandler(MediaHandler):
         await super(MediaHandler, self).get(f"{uuid}/{Path(file.filename).name}")
 
 
+class OriginalFileHandler(MediaHandler):
+    """/static/web-videos/<uuid>-<res><ext> (and /download/web-videos/... to save): the
+    upload as received, listed in `files` until the renditions are published."""
+
+    def initialize(self) -> None:  # type: ignore[override]
+        tornado.web.StaticFileHandler.initialize(
+            self, path=str(self.application.settings["shoal"].originals_dir)
+        )
+
+    async def serve_original(
+        self, kind: str, uuid: str, resolution: str, ext: str, include_body: bool
+    ) -> None:
+        video = self._video(uuid)
+        info = originals.load(self.shoal, video)
+        listed = (info.resolution if info else 0) == int(resolution)
+        if not originals.is_listed(video) or not listed or ext != originals.suffix(video):
+            raise tornado.web.HTTPError(404)
+        if kind == "download":
+            if not video.download_enabled:
+                raise tornado.web.HTTPError(403)
+            safe = re.sub(r"[^A-Za-z0-9 _-]", "-", video.name)[:80].strip() or "video"
+            self.set_header("Content-Disposition", f'attachment; filename="{safe}{ext}"')
+        await tornado.web.StaticFileHandler.get(self, video.original_path, include_body)
+
+    @public
+    async def get(self, kind: str, uuid: str, resolution: str, ext: str) -> None:  # type: ignore[override]
+        await self.serve_original(kind, uuid, resolution, ext, True)
+
+    @public
+    async def head(self, kind: str, uuid: str, resolution: str, ext: str) -> None:  # type: ignore[override]
+        await self.serve_original(kind, uuid, resolution, ext, False)
+
+
 class ChannelImageFileHandler(tornado.web.StaticFileHandler):
     """Avatars and banners of local channels (public, cacheable)."""
 
@@ -186,6 +219,28 @@ class TorrentHandler(BaseHandler):
         self.finish(body)
 
 
+class OriginalTorrentHandler(BaseHandler):
+    """/lazy-static/torrents/<uuid>-<res>.torrent (and /download/torrents/...): the
+    original's torrent, while the original is listed (see app/originals.py)."""
+
+    @public
+    def get(self, kind: str, uuid: str, resolution: str) -> None:
+        video = videos.find_video(uuid)
+        if video is None or not videos.can_view(video, self.user) or not originals.is_listed(video):
+            raise tornado.web.HTTPError(404)
+        info = originals.load(self.shoal, video)
+        if info is None or info.resolution != int(resolution):
+            raise tornado.web.HTTPError(404)
+        self.set_header("Content-Type", "application/x-bittorrent")
+        if video.privacy != Privacy.PRIVATE:
+            self.set_header("Access-Control-Allow-Origin", "*")
+        if kind == "download":
+            self.set_header(
+                "Content-Disposition", f'attachment; filename="{uuid}-{resolution}.torrent"'
+            )
+        self.finish(originals.torrent_file(self.shoal, video, info))
+
+
 UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 ROUTES = [
@@ -193,6 +248,16 @@ ROUTES = [
         r"/(?P<kind>lazy-static|download)/torrents/(?P<uuid>[0-9a-fA-F-]{36})-(?P<resolution>\d+)"
         r"-hls\.torrent",
         TorrentHandler,
+    ),
+    (
+        r"/(?P<kind>lazy-static|download)/torrents/(?P<uuid>[0-9a-fA-F-]{36})-(?P<resolution>\d+)"
+        r"\.torrent",
+        OriginalTorrentHandler,
+    ),
+    (
+        rf"/(?P<kind>static|download)/web-videos/(?P<uuid>{UUID})-(?P<resolution>\d+)"
+        r"(?P<ext>(?:\.[a-z0-9]{1,7})?)",
+        OriginalFileHandler,
     ),
     (
         r"/lazy-static/remote-(?P<kind>avatar|banner)s/(?P<channel_id>\d{1,9})-(?P<key>[0-9a-f]{12})\.jpg",

@@ -8,13 +8,14 @@ when Content-Length allows, and again as bytes arrive.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
 from pathlib import Path
 from typing import BinaryIO
 
-from app import videos
+from app import originals, videos
 from app.multipart import MultipartError, MultipartParser
 from handlers.base import BaseHandler, Problem, flatten_arguments
 
@@ -132,6 +133,17 @@ def accept_upload(handler: StreamingUploadMixin, data: dict):
         )
     finally:
         handler.discard_upload()
+
+
+async def describe_original(handler: BaseHandler, video) -> None:
+    """Probe and hash a new video's original in a thread before answering, so that its
+    `files[0]` carries a torrent from the upload's answer on (see app/originals.py)."""
+    try:
+        await asyncio.get_running_loop().run_in_executor(
+            None, originals.describe, handler.shoal, video
+        )
+    except Exception:  # the video exists: answer for it; its file entry lacks a torrent
+        log.exception("could not describe the original of %s", video.uuid)
 
 
 def create_from_file(handler: BaseHandler, path: Path, filename: str, mime: str, data: dict):

@@ -12,7 +12,7 @@ from app.federation import publish, remote
 from app.validation import ValidationError, video_fields
 from handlers.base import PageHandler, Problem, flatten_arguments, form_arguments, public
 from handlers.player import player_context
-from handlers.streaming import StreamingUploadMixin, accept_upload
+from handlers.streaming import StreamingUploadMixin, accept_upload, describe_original
 from models.videos import Privacy, State, Video
 
 PAGE_SIZE = 24
@@ -106,7 +106,7 @@ class UploadPageHandler(StreamingUploadMixin, PageHandler):
             "upload.mako", channels=auth.channels_of(self.user), values={}, errors={}, **CHOICES
         )
 
-    def post(self) -> None:
+    async def post(self) -> None:
         wants_json = self.request.headers.get("X-Requested-With") == "XMLHttpRequest"
         try:
             video = accept_upload(self, self.finish_upload())
@@ -119,6 +119,7 @@ class UploadPageHandler(StreamingUploadMixin, PageHandler):
                 self.finish(json.dumps({**body, "invalid-params": invalid}))
                 return
             raise
+        await describe_original(self, video)
         url = f"/w/{videos.short_uuid(video.uuid)}"
         if wants_json:
             self.set_status(201)

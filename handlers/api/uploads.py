@@ -16,7 +16,7 @@ import tornado.web
 from app import uploads, videos
 from app.uploads import UploadError
 from handlers.base import APIHandler, Problem
-from handlers.streaming import CloseOnErrorMixin, create_from_file
+from handlers.streaming import CloseOnErrorMixin, create_from_file, describe_original
 
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 _QUERY = re.compile(r"^bytes \*/(\d+)$")
@@ -114,7 +114,7 @@ class ResumableUploadHandler(CloseOnErrorMixin, APIHandler):
             self.set_header("Range", f"bytes=0-{have - 1}")
         self.finish()
 
-    def put(self) -> None:
+    async def put(self) -> None:
         session = self.session
         if session.video_id is not None:  # the last chunk arrived before; answer the same
             return self._done(session.video_id)
@@ -135,6 +135,7 @@ class ResumableUploadHandler(CloseOnErrorMixin, APIHandler):
             uploads.cancel(self.shoal, session)
             raise
         uploads.mark_done(self.shoal, session, video.id)
+        await describe_original(self, video)
         self._done(video.id)
 
     def _done(self, video_id: int) -> None:

@@ -8,7 +8,7 @@ from app import serialize, videos
 from app.ratelimit import RateLimiter
 from app.validation import ValidationError, video_fields
 from handlers.base import APIHandler, Problem, public
-from handlers.streaming import StreamingUploadMixin, accept_upload
+from handlers.streaming import StreamingUploadMixin, accept_upload, describe_original
 from models.videos import Video
 
 
@@ -106,8 +106,9 @@ class UploadHandler(StreamingUploadMixin, APIHandler):
         super().prepare()
         self.prepare_upload()
 
-    def post(self) -> None:
+    async def post(self) -> None:
         video = accept_upload(self, self.finish_upload())
+        await describe_original(self, video)
         self.send(
             {
                 "video": {

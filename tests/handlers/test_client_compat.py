@@ -11,10 +11,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
 from app import auth, channels
 from app.federation import actors, follows
+from app.tracker import bdecode, bencode
 from models.accounts import Account, Channel
 from models.federation import Actor, ActorType, Follow, FollowState
+from models.videos import Video
 from tests.conftest import PASSWORD
 from tests.handlers.test_api_videos import upload
 
@@ -24,6 +35,163 @@ AP = {"Accept": "application/activity+json"}
 def remote_actor(kind: ActorType, name: str, host: str) -> Actor:
     """An actor of another server, as if fetched from there."""
     return Actor.create(type=kind, name=name, host=host, ap_id=f"https://{host}/accounts/{name}")
+
+
+def cli_token(client, username: str) -> None:
+    """What the CLI's assignToken does: fetch the local OAuth client, then a password grant."""
+    oauth = client.get("/api/v1/oauth-clients/local").json()
+    response = client.post(
+        "/api/v1/users/token",
+        data={
+            "client_id": oauth["client_id"],
+            "client_secret": oauth["client_secret"],
+            "username": username,
+            "password": PASSWORD,
+            "response_type": "code",
+            "grant_type": "password",
+        },
+    )
+    assert response.status_code == 200, response.text
+    client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+
+
+def cli_upload(client, clip: Path, privacy: str = "1") -> str:
+    """VideosCommand.upload in legacy mode, with the fields `peertube-cli upload` sends."""
+    channel_id = client.get("/api/v1/users/me").json()["videoChannels"][0]["id"]
+    fields = {
+        "name": "Cats from the CLI",
+        "channelId": str(channel_id),
+        "nsfw": "false",
+        "waitTranscoding": "true",
+        "privacy": privacy,
+        "downloadEnabled": "true",
+        "category": "15",
+        "tags[0]": "cats",
+        "tags[1]": "cli",
+    }
+    with clip.open("rb") as fh:
+        response = client.post(
+            "/api/v1/videos/upload",
+            data=fields,
+            files={"videofile": (clip.name, fh, "video/mp4")},
+        )
+    assert response.status_code == 200, response.text
+    return response.json()["video"]["uuid"]
+
+
+def test_cli_upload_finds_a_torrent_in_files_from_the_upload_on(server, local_user, clip, run_jobs):
+    """The CLI's poll gets files[0].torrentUrl at once (it crashed on an empty `files`),
+    the torrent and the file it names really download, and after publishing
+    files[0] is a rendition with its torrent."""
+    client = server.client()
+    cli_token(client, "alice")
+    uuid = cli_upload(client, clip)
+
+    video = client.get(f"/api/v1/videos/{uuid}").json()
+    assert video["state"]["label"] == "To transcode"
+    (original,) = video["files"]
+    assert original["torrentUrl"]  # the CLI's loop ends here instead of crashing
+    assert original["resolution"] == {"id": 240, "label": "240p"}
+    assert (original["width"], original["height"]) == (320, 240)
+    assert original["size"] == clip.stat().st_size
+    # A BitTorrent client can complete it: the torrent names the file, the WebSeed serves it.
+    data = clip.read_bytes()
+    fetched = client.get(original["fileUrl"])
+    assert fetched.status_code == 200 and fetched.content == data
+    torrent = bdecode(client.get(original["torrentUrl"]).content)
+    info = torrent[b"info"]
+    assert info[b"length"] == len(data)
+    piece = info[b"piece length"]
+    hashes = b"".join(
+        hashlib.sha1(data[i : i + piece], usedforsecurity=False).digest()
+        for i in range(0, len(data), piece)
+    )
+    assert info[b"pieces"] == hashes
+    assert torrent[b"url-list"] == [original["fileUrl"].encode()]
+    infohash = hashlib.sha1(bencode(info), usedforsecurity=False).hexdigest()
+    magnet = parse_qs(urlsplit(original["magnetUri"]).query)
+    assert magnet["xt"] == [f"urn:btih:{infohash}"]
+    download = client.get(original["fileDownloadUrl"])
+    assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+    assert client.get(original["torrentDownloadUrl"]).status_code == 200
+
+    assert run_jobs() >= 1
+    video = client.get(f"/api/v1/videos/{uuid}").json()
+    assert video["state"]["label"] == "Published"
+    renditions = video["streamingPlaylists"][0]["files"]
+    assert [f["resolution"]["id"] for f in video["files"]] == [240, 144]
+    assert video["files"][0]["torrentUrl"] == renditions[0]["torrentUrl"]
+    assert client.get(video["files"][0]["torrentUrl"]).status_code == 200
+    assert client.get(video["files"][0]["fileUrl"]).status_code == 200
+    # The raw upload is no longer listed, nor served.
+    assert client.get(original["fileUrl"]).status_code == 404
+    assert client.get(original["torrentUrl"]).status_code == 404
+
+
+def test_a_private_upload_is_listed_to_its_owner_only(server, local_user, anon, clip):
+    """Before transcoding, a private video's original and torrent are the owner's alone."""
+    client = server.client()
+    cli_token(client, "alice")
+    uuid = cli_upload(client, clip, privacy="3")
+    (original,) = client.get(f"/api/v1/videos/{uuid}").json()["files"]
+    assert client.get(original["fileUrl"]).status_code == 200
+    assert "no-store" in client.get(original["fileUrl"]).headers["Cache-Control"]
+    for url in (original["fileUrl"], original["torrentUrl"], original["fileDownloadUrl"]):
+        assert anon.get(url).status_code == 404, url
+    assert anon.get(f"/api/v1/videos/{uuid}").status_code == 404
+
+
+@pytest.fixture(scope="session")
+def peertube_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real `peertube-cli` from npm (@peertube/peertube-cli), installed once per run."""
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        pytest.skip("npm/node not installed: the real peertube-cli cannot run")
+    folder = tmp_path_factory.mktemp("peertube-cli")
+    try:
+        subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--silent", "@peertube/peertube-cli@1"],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as err:
+        pytest.skip(f"npm could not install @peertube/peertube-cli: {err}")
+    return folder / "node_modules" / ".bin" / "peertube-cli"
+
+
+@pytest.mark.slow
+def test_the_real_peertube_cli_uploads_a_video(server, local_user, clip, peertube_cli, tmp_path):
+    """`peertube-cli upload` ends with "uploaded" (it waits for files[0].torrentUrl)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    result = subprocess.run(
+        [
+            str(peertube_cli),
+            "upload",
+            "--url",
+            server.url,
+            "--username",
+            "alice",
+            "--password",
+            PASSWORD,
+            "--file",
+            str(clip.resolve()),
+            "--video-name",
+            "Cats from the real CLI",
+            "--tags",
+            "cats,cli",
+        ],  # fmt: skip
+        env={**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Video Cats from the real CLI uploaded." in result.stdout
+    video = Video.get(Video.name == "Cats from the real CLI")
+    assert video.tags == ["cats", "cli"]
 
 
 def test_yt_dlp_extracts_a_video_with_its_own_requests(alice_api, anon, clip, run_jobs):
