@@ -126,6 +126,8 @@ def _json(response_body: bytes, url: str) -> dict[str, Any]:
 
 
 def _error(err: Exception, url: str) -> FetchError:
+    if isinstance(err, HTTPClientError) and err.code == 599:  # no answer: timeout, too large...
+        return FetchError(f"{url}: {err.message}")
     if isinstance(err, HTTPClientError):
         retry_after = None
         if err.response is not None and err.response.headers.get("Retry-After", "").isdigit():
@@ -144,7 +146,8 @@ def fetch_json(settings: Settings, url: str, *, accept: str = AP_ACCEPT, sign: b
             url, headers={"Accept": accept, "User-Agent": USER_AGENT}, request_timeout=TIMEOUT
         )
     )
-    client = HTTPClient()
+    # The limit stops the download itself: a huge document is not read into memory first.
+    client = HTTPClient(max_body_size=MAX_RESPONSE)
     try:
         response = client.fetch(request)
     except Exception as err:  # noqa: BLE001 - every failure becomes a FetchError

@@ -191,6 +191,14 @@ def test_a_hostile_outbox_is_bounded_and_refused_item_by_item(instances):
         assert later[:2] == ["/users/bob/outbox", "/users/bob/outbox/p1"]
         assert not {"/users/bob/outbox/p2", "/videos/1", "/videos/2"} & set(later)
 
+        # A page too large to read is refused while it downloads; what came before stays.
+        huge = {"id": f"{stub.actor_url}/outbox/p2", "type": "OrderedCollectionPage",
+                "orderedItems": ["x" * 1000] * 3000}  # fmt: skip
+        stub.serve("/users/bob/outbox/p2", huge)
+        with home.use():
+            cut = backfill.backfill(home.settings, actor)
+        assert len(cut.known) == 2 and cut.refused[-1].startswith("the rest of the outbox:")
+
         # An outbox whose pages are on another host is not read: the job fails for good.
         stub.serve(
             "/users/bob/outbox",
