@@ -25,7 +25,7 @@ from app.federation import actors, follows
 from app.tracker import bdecode, bencode
 from models.accounts import Account, Channel
 from models.federation import Actor, ActorType, Follow, FollowState
-from models.videos import Video
+from models.videos import State, Video
 from tests.conftest import PASSWORD
 from tests.handlers.test_api_videos import upload
 
@@ -162,8 +162,11 @@ def peertube_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_the_real_peertube_cli_uploads_a_video(server, local_user, clip, peertube_cli, tmp_path):
-    """`peertube-cli upload` ends with "uploaded" (it waits for files[0].torrentUrl)."""
+def test_the_real_peertube_cli_uploads_a_video(
+    server, local_user, clip, peertube_cli, tmp_path, run_jobs
+):
+    """`peertube-cli upload` ends with "uploaded" (it waits for files[0].torrentUrl), and the
+    video it uploaded is published."""
     home = tmp_path / "home"
     home.mkdir()
     result = subprocess.run(
@@ -192,6 +195,8 @@ def test_the_real_peertube_cli_uploads_a_video(server, local_user, clip, peertub
     assert "Video Cats from the real CLI uploaded." in result.stdout
     video = Video.get(Video.name == "Cats from the real CLI")
     assert video.tags == ["cats", "cli"]
+    run_jobs()
+    assert Video.get_by_id(video.id).state == State.PUBLISHED
 
 
 def test_yt_dlp_extracts_a_video_with_its_own_requests(alice_api, anon, clip, run_jobs):

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import tornado.websocket
 
+from app.federation import collections as ap_collections
 from tests.conftest import PASSWORD, LiveServer
 from tests.handlers.test_api_videos import upload
 from tests.integration.test_federation import make_user, settle
@@ -102,7 +103,8 @@ def crawl(server: LiveServer, seeds: list[str]) -> dict[str, Any]:
     return seen
 
 
-def test_every_url_in_shoals_activitypub_documents_answers(instances, clip):
+def test_every_url_in_shoals_activitypub_documents_answers(instances, clip, monkeypatch):
+    monkeypatch.setattr(ap_collections, "PAGE_SIZE", 1)  # every next and prev link is crawled
     origin, home = instances("origin"), instances("home")
     alice = make_user(origin, "alice")
     make_user(origin, "bob")
@@ -138,8 +140,14 @@ def test_every_url_in_shoals_activitypub_documents_answers(instances, clip):
     for name in ("likes", "dislikes", "announces", "comments"):
         assert docs[f"{video_url}/{name}"]["type"] == "OrderedCollection"
     assert docs[f"{video_url}/likes"]["totalItems"] == 0
-    shares = docs[f"{video_url}/announces?page=1"]["orderedItems"]
-    assert len(shares) == 2 and all(docs[s]["type"] == "Announce" for s in shares)
+    assert docs[f"{video_url}/announces"]["totalItems"] == 2
+    shares = [
+        item
+        for number in (1, 2)
+        for item in docs[f"{video_url}/announces?page={number}"]["orderedItems"]
+    ]
+    assert len(set(shares)) == 2 and all(docs[s]["type"] == "Announce" for s in shares)
+    assert docs[f"{video_url}/announces?page=2"]["prev"] == f"{video_url}/announces?page=1"
     for actor in ("accounts/alice", "video-channels/alice_channel", "accounts/peertube"):
         assert docs[f"{base}/{actor}/playlists"]["totalItems"] == 0
     assert docs[f"{base}/video-channels/alice_channel/followers"]["totalItems"] == 1
