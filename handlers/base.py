@@ -68,6 +68,16 @@ class Problem(tornado.web.HTTPError):
         self.headers = headers or {}
 
 
+def bad_query(name: str, value: Any, message: str) -> Problem:
+    """PeerTube's 400 for one bad query parameter (invalid-params, location query)."""
+    return Problem(
+        400,
+        f"Incorrect request parameters: {name}",
+        invalid_params={name: (value, message)},
+        location="query",
+    )
+
+
 class BaseHandler(tornado.web.RequestHandler):
     """Resolves the user; denies anonymous access unless the method is @public."""
 
@@ -147,12 +157,7 @@ class BaseHandler(tornado.web.RequestHandler):
         try:
             value = int(raw)
         except ValueError:
-            raise Problem(
-                400,
-                f"Incorrect request parameters: {name}",
-                invalid_params={name: (raw, "Should be a number")},
-                location="query",
-            ) from None
+            raise bad_query(name, raw, "Should be a number") from None
         return max(lo, min(hi, value))
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from app import channels, feed_tokens, feeds, subscriptions, videos
 from app.settings import Settings
-from handlers.base import APIHandler, Problem, public
+from handlers.base import APIHandler, Problem, bad_query, public
 from models import utcnow
 from models.accounts import Account, Channel, User
 from models.videos import Privacy, State, Video
@@ -86,15 +86,6 @@ class FeedCache:
                 self._entries.popitem(last=False)
 
 
-def _bad(name: str, value: str, message: str) -> Problem:
-    return Problem(
-        400,
-        f"Incorrect request parameters: {name}",
-        invalid_params={name: (value, message)},
-        location="query",
-    )
-
-
 class FeedHandler(APIHandler):
     """Public feed GETs: filters, the cache, conditional requests; errors as JSON problems."""
 
@@ -108,7 +99,7 @@ class FeedHandler(APIHandler):
         if raw in (None, ""):
             return None
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-            raise _bad(name, raw, "Should have a valid id")
+            raise bad_query(name, raw, "Should have a valid id")
         return int(raw)
 
     def feed_format(self, ext: str) -> tuple[str, str]:
@@ -155,13 +146,13 @@ class FeedHandler(APIHandler):
         """sort, isLocal and nsfw, as PeerTube's feeds take them."""
         sort = self.get_argument("sort", "-publishedAt")
         if feeds.sort_order(sort) is None:
-            raise _bad("sort", sort, "Should have correct sortable column")
+            raise bad_query("sort", sort, "Should have correct sortable column")
         is_local = self.get_argument("isLocal", "")
         if is_local not in ("", "true", "false"):
-            raise _bad("isLocal", is_local, "Should have a valid boolean")
+            raise bad_query("isLocal", is_local, "Should have a valid boolean")
         nsfw = self.get_argument("nsfw", "")
         if nsfw not in ("", "true", "false", "both"):
-            raise _bad("nsfw", nsfw, "Should have a valid NSFW attribute")
+            raise bad_query("nsfw", nsfw, "Should have a valid NSFW attribute")
         return {
             "sort": sort,
             "local_only": is_local == "true",
@@ -298,7 +289,7 @@ class VideoCommentsFeedHandler(FeedHandler):
         if not ref:
             return None
         if videos.parse_ref(ref) is None:
-            raise _bad("videoId", ref, "Should have a valid video id (id, short UUID or UUID)")
+            raise bad_query("videoId", ref, "Should have a valid video id (id, short UUID or UUID)")
         video = videos.find_video(ref)
         # Only what anyone may see: a private video is "not found" here, as in the API.
         if video is None or video.privacy == Privacy.PRIVATE or video.state != State.PUBLISHED:
@@ -315,7 +306,7 @@ class PodcastFeedHandler(FeedHandler):
     def get(self) -> None:
         channel = self.channel_filter()
         if channel is None:
-            raise _bad("videoChannelId", "", "Should have a video channel id")
+            raise bad_query("videoChannelId", "", "Should have a video channel id")
 
         def build() -> tuple[bytes, str, dt.datetime | None]:
             # Only this server's videos: the origin alone should publish a show (PeerTube).
@@ -341,9 +332,9 @@ class SubscriptionsFeedHandler(FeedHandler):
         account_id = self.id_argument("accountId")
         token = self.get_argument("token", "")
         if account_id is None:
-            raise _bad("accountId", "", "Should have a valid account id")
+            raise bad_query("accountId", "", "Should have a valid account id")
         if not token:
-            raise _bad("token", "", "Should have a feed token")
+            raise bad_query("token", "", "Should have a feed token")
         account = Account.get_or_none(Account.id == account_id)
         if account is None:
             raise Problem(404, "Account not found")

@@ -62,17 +62,17 @@ def queue_video(video: Video, action: str) -> None:
         jobs.enqueue(FEDERATE_JOB, {"video_id": video.id, "action": action})
 
 
-def create_activity(settings: Settings, video: Video) -> dict[str, Any]:
-    """The Create{Video} of a local video, by its account (served at {video}/activity)."""
+def _video_activity(settings: Settings, video: Video, kind: str, activity_id: str) -> dict:
+    """Create or Update of a local video, by its account, with the whole Video inside."""
     doc = _video_doc(settings, video)
     return activity(
-        "Create",
-        doc["attributedTo"][0]["id"],
-        doc,
-        activity_id=f"{video_url(settings, video)}/activity",
-        to=doc["to"],
-        cc=doc["cc"],
+        kind, doc["attributedTo"][0]["id"], doc, activity_id=activity_id, to=doc["to"], cc=doc["cc"]
     )
+
+
+def create_activity(settings: Settings, video: Video) -> dict[str, Any]:
+    """The Create{Video} of a local video (served at {video}/activity)."""
+    return _video_activity(settings, video, "Create", f"{video_url(settings, video)}/activity")
 
 
 def announce_activity(settings: Settings, video: Video, announcer: Actor) -> dict[str, Any]:
@@ -104,15 +104,8 @@ def announce_video(settings: Settings, video: Video, *, update: bool = False) ->
     account_actor, _, audience = _audience(video)
     inboxes = follower_inboxes(audience)
     if update:
-        doc = _video_doc(settings, video)
-        body = activity(
-            "Update",
-            doc["attributedTo"][0]["id"],
-            doc,
-            activity_id=f"{video_url(settings, video)}/updates/{iso(video.updated_at)}",
-            to=doc["to"],
-            cc=doc["cc"],
-        )
+        update_id = f"{video_url(settings, video)}/updates/{iso(video.updated_at)}"
+        body = _video_activity(settings, video, "Update", update_id)
         queue_activity(account_actor, body, inboxes)
         return
     queue_activity(account_actor, create_activity(settings, video), inboxes)

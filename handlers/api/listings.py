@@ -16,7 +16,7 @@ from typing import Any
 from app import channels
 from app.constants import CATEGORIES, LANGUAGES, LICENCES, PLAYLIST_PRIVACIES, PRIVACIES
 from handlers.api.videos import video_or_problem
-from handlers.base import APIHandler, Problem, public
+from handlers.base import APIHandler, Problem, bad_query, public
 
 EMPTY: dict[str, Any] = {"total": 0, "data": []}
 
@@ -48,12 +48,7 @@ def check_choice(handler: APIHandler, name: str, allowed: tuple[str, ...], msg: 
     """A query parameter that must be one of `allowed` when given."""
     raw = handler.get_argument(name, None)
     if raw not in (None, "") and raw not in allowed:
-        raise Problem(
-            400,
-            f"Incorrect request parameters: {name}",
-            invalid_params={name: (raw, msg)},
-            location="query",
-        )
+        raise bad_query(name, raw, msg)
 
 
 class PluginsHandler(APIHandler):

@@ -9,7 +9,7 @@ import logging
 from app import search, serialize
 from app.federation.fetch import FetchError
 from app.federation.remote import RemoteError
-from handlers.base import APIHandler, Problem, public
+from handlers.base import APIHandler, bad_query, public
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +31,7 @@ async def searched(handler: APIHandler) -> str:
     """The `search` parameter (400 when missing), looked up first if it names a remote object."""
     q = handler.get_argument("search", "").strip()
     if not q:
-        raise Problem(
-            400,
-            "Incorrect request parameters: search",
-            invalid_params={"search": (q, "Should have a search")},
-            location="query",
-        )
+        raise bad_query("search", q, "Should have a search")
     await lookup_off_loop(handler, q)
     return q
 

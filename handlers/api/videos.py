@@ -7,7 +7,7 @@ import tornado.web
 from app import serialize, videos
 from app.ratelimit import RateLimiter
 from app.validation import ValidationError, video_fields
-from handlers.base import APIHandler, Problem, public
+from handlers.base import APIHandler, Problem, bad_query, public
 from handlers.streaming import StreamingUploadMixin, accept_upload, describe_original
 from models.videos import Video
 
@@ -36,12 +36,7 @@ class VideosHandler(APIHandler):
         count = self.int_argument("count", 15, 1, 100)
         sort = self.get_argument("sort", "-publishedAt")
         if sort not in videos.SORTS:
-            raise Problem(
-                400,
-                "Incorrect request parameters: sort",
-                invalid_params={"sort": (sort, "Should have correct sortable column")},
-                location="query",
-            )
+            raise bad_query("sort", sort, "Should have correct sortable column")
         query = videos.listed_query()
         if self.get_argument("isLocal", None) == "true":
             query = query.where(Video.ap_id.is_null())
