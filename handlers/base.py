@@ -296,7 +296,7 @@ class PageHandler(BaseHandler):
             self.render_string_mako(
                 "error.mako",
                 status=status_code,
-                title=HTTPStatus(status_code).phrase,
+                heading=HTTPStatus(status_code).phrase,  # `title` is the layout's block
                 detail=detail,
                 invalid=getattr(exc, "invalid_params", {}),
             )

@@ -53,7 +53,8 @@ class HomeHandler(PageHandler):
         query = videos.listed_query()
         if local:
             query = query.where(Video.ap_id.is_null())
-        render_list(self, "home.mako", query, "/?scope=local&" if local else "/", local=local)
+        base = "/?scope=local&" if local else "/"
+        render_list(self, "home.mako", query, base, only_local=local)  # Mako owns `local`
 
 
 class WatchHandler(PageHandler):

@@ -1,7 +1,7 @@
 <%inherit file="layout.mako"/>
-<%block name="title">${title} · ${settings.instance_name}</%block>
+<%block name="title">${heading} · ${settings.instance_name}</%block>
 <section class="error">
-  <h1>${status} · ${title}</h1>
+  <h1>${status} · ${heading}</h1>
   <p>${detail}</p>
   % if invalid:
   <ul>

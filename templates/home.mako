@@ -7,7 +7,12 @@
 </%block>
 <h1>Recently added</h1>
 <nav class="tabs" aria-label="Which videos">
-  <a href="/" ${'' if local else 'aria-current="page"'}>All</a>
-  <a href="/?scope=local" ${'aria-current="page"' if local else ''}>Only this server</a>
+  % if only_local:
+  <a href="/">All</a>
+  <a href="/?scope=local" aria-current="page">Only this server</a>
+  % else:
+  <a href="/" aria-current="page">All</a>
+  <a href="/?scope=local">Only this server</a>
+  % endif
 </nav>
 ${grid(videos, more, "No videos yet. Upload the first one!")}
