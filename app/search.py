@@ -8,8 +8,11 @@ lookup off the IOLoop.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+
+from peewee import SQL, NodeList, Value, fn
 
 from app import jobs
 from app.federation import fetch, remote
@@ -25,13 +28,24 @@ LOOKUP_JOB = "lookup"
 _HANDLE = re.compile(r"^@?[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(:\d+)?$")
 
 
-def is_remote_reference(q: str) -> bool:
+def is_remote_reference(q: str, local_host: str | None = None) -> bool:
+    """Whether `q` names something on another server (a handle or a URL not of `local_host`)."""
     q = q.strip()
+    if local_host and (q.lstrip("@").endswith(f"@{local_host}") or _is_ours(q, local_host)):
+        return False
     return q.startswith(("http://", "https://")) or bool(_HANDLE.match(q))
 
 
-def _like(q: str) -> str:
-    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _is_ours(url: str, local_host: str) -> bool:
+    return url.startswith((f"http://{local_host}/", f"https://{local_host}/"))
+
+
+def contains(column, text: str) -> NodeList:
+    """`column` contains `text`, any case, with % and _ taken literally (on SQLite and
+    PostgreSQL alike: LIKE has no escape character on SQLite unless one is named)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = Value(f"%{escaped}%", converter=False)  # never the column's own conversion
+    return NodeList((fn.LOWER(column), SQL("LIKE"), pattern, SQL("ESCAPE '\\'")))
 
 
 def videos_query(settings: Settings, q: str):
@@ -51,33 +65,50 @@ def videos_query(settings: Settings, q: str):
             video = find_video(local.group(1))
             return base.where(Video.id == (video.id if video else 0))
         return base.where(Video.ap_id == q)
-    tag = q.lstrip("#").lower()
-    return base.where(
-        (Video.privacy == Privacy.PUBLIC)
-        & ~back_catalogue()
-        & (Video.name.ilike(_like(q)) | Video.tags.contains(f'"{tag}"'))
-    )
+    listed = base.where((Video.privacy == Privacy.PUBLIC) & ~back_catalogue())
+    if q.startswith("#"):  # a tag, and only a tag
+        return listed.where(has_tag(q[1:]))
+    return listed.where(contains(Video.name, q) | contains(Video.description, q) | has_tag(q))
+
+
+def has_tag(tag: str) -> NodeList:
+    """Videos tagged `tag`, any case (tags are a JSON list of strings in one column)."""
+    return contains(Video.tags, json.dumps(tag.strip(), ensure_ascii=False))
+
+
+def tags_filter(query, one_of: list[str], all_of: list[str]):
+    """PeerTube's tagsOneOf (any of these tags) and tagsAllOf (every one of them)."""
+    if one_of:
+        any_tag = has_tag(one_of[0])
+        for tag in one_of[1:]:
+            any_tag |= has_tag(tag)
+        query = query.where(any_tag)
+    for tag in all_of:
+        query = query.where(has_tag(tag))
+    return query
 
 
 def channels_query(settings: Settings, q: str):
     q = q.strip().lstrip("@")
     base = Channel.select(Channel, Account).join(Account)
-    if _HANDLE.match(q):
+    if _HANDLE.match(q):  # a channel's handle, or an account's (its channels, then)
         name, _, host = q.partition("@")
+        host = "" if host == settings.host else host
         return base.where(
-            (Channel.name == name) & (Channel.host == ("" if host == settings.host else host))
+            ((Channel.name == name) & (Channel.host == host))
+            | ((Account.name == name) & (Account.host == host))
         )
     if q.startswith(("http://", "https://")):
         from models.federation import Actor
 
         return base.where(Channel.actor.in_(Actor.select(Actor.id).where(Actor.ap_id == q)))
-    return base.where(Channel.name.ilike(_like(q)) | Channel.display_name.ilike(_like(q)))
+    return base.where(contains(Channel.name, q) | contains(Channel.display_name, q))
 
 
 def lookup(settings: Settings, q: str) -> str:
     """Fetch and store the remote object `q` names; returns what it was ('video', 'channel'...)."""
     q = q.strip()
-    if q.startswith(settings.base_url) or not is_remote_reference(q):
+    if not is_remote_reference(q, settings.host):
         return "local"
     if not q.startswith(("http://", "https://")):
         actor = remote.resolve_handle(settings, q)

@@ -13,7 +13,7 @@ class SearchPageHandler(PageHandler):
     def get(self) -> None:
         q = self.get_argument("q", "").strip()[:500]
         job_id = None
-        if q and search.is_remote_reference(q) and self.user is not None:
+        if q and search.is_remote_reference(q, self.shoal.host) and self.user is not None:
             job_id = search.queue_lookup(q)
         self._render(q, job_id, full=True)
 
@@ -22,7 +22,8 @@ class SearchPageHandler(PageHandler):
         chans = list(search.channels_query(self.shoal, q).limit(24)) if q else []
         context = {"q": q, "videos": found, "channels": chans, "job_id": job_id}
         if full:
-            self.render_page("search.mako", **context)
+            remote = search.is_remote_reference(q, self.shoal.host)
+            self.render_page("search.mako", remote=remote, **context)
         else:
             self.render_fragment("search.mako", "results", **context)
 

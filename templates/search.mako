@@ -36,7 +36,7 @@
   <input name="q" value="${q}" placeholder="Words, #tag, name@server or a video's URL" aria-label="Search">
   <button type="submit" class="button primary">Search</button>
 </form>
-% if q and not user and (q.startswith('http') or '@' in q):
+% if q and not user and remote:
 <p class="meta">Sign in to look up videos and channels on other servers.</p>
 % endif
 ${results(q, videos, channels, job_id)}

@@ -3,6 +3,7 @@
 <%namespace name="cards" file="_videos.mako"/>
 <%namespace name="player_ui" file="_player.mako"/>
 <%!
+from urllib.parse import quote
 from app.markdown import render
 from app.videos import short_uuid
 from app.constants import CATEGORIES, LICENCES, LANGUAGES
@@ -116,7 +117,7 @@ from app.serialize import embed_html, torrent_fields
     % if video.tags:
     <dt>Tags</dt><dd>
     % for t in video.tags:
-      <span class="tag">${t}</span>
+      <a class="tag" href="/search?q=${quote('#' + t)}">#${t}</a>
     % endfor
     </dd>
     % endif

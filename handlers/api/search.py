@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 async def lookup_off_loop(handler: APIHandler, q: str) -> None:
     """Fetch a remote object for a signed-in user, in a thread (the IOLoop stays free)."""
-    if handler.user is None or not search.is_remote_reference(q):
+    if handler.user is None or not search.is_remote_reference(q, handler.shoal.host):
         return
     ctx = contextvars.copy_context()  # the thread uses this server's database
     try:
@@ -40,7 +40,16 @@ class SearchVideosHandler(APIHandler):
     @public
     async def get(self) -> None:
         q = await searched(self)
-        self.send_videos(search.videos_query(self.shoal, q))
+        query = search.tags_filter(
+            search.videos_query(self.shoal, q), self.list_argument("tagsOneOf"),
+            self.list_argument("tagsAllOf"),
+        )  # fmt: skip
+        self.send_videos(query)
+
+    def list_argument(self, name: str) -> list[str]:
+        """A repeated query parameter, as `name=a&name=b` or `name[]=a&name[]=b`."""
+        values = self.get_arguments(name) + self.get_arguments(f"{name}[]")
+        return [v.strip() for v in values if v.strip()][:5]
 
 
 class SearchChannelsHandler(APIHandler):
