@@ -18,8 +18,9 @@ from app import jobs
 from app.federation import fetch, remote
 from app.federation.objects import first_id
 from app.settings import Settings
-from app.videos import back_catalogue
+from app.videos import back_catalogue, find_video
 from models.accounts import Account, Channel
+from models.federation import Actor
 from models.videos import Privacy, State, Video
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,6 @@ def videos_query(settings: Settings, q: str):
     if q.startswith(("http://", "https://")):
         local = re.search(r"/(?:videos/watch|w)/([A-Za-z0-9-]{16,36})$", q)
         if local and q.startswith(settings.base_url):
-            from app.videos import find_video
-
             video = find_video(local.group(1))
             return base.where(Video.id == (video.id if video else 0))
         return base.where(Video.ap_id == q)
@@ -99,8 +98,6 @@ def channels_query(settings: Settings, q: str):
             | ((Account.name == name) & (Account.host == host))
         )
     if q.startswith(("http://", "https://")):
-        from models.federation import Actor
-
         return base.where(Channel.actor.in_(Actor.select(Actor.id).where(Actor.ap_id == q)))
     return base.where(contains(Channel.name, q) | contains(Channel.display_name, q))
 
