@@ -62,22 +62,33 @@ class FederationPageHandler(AdminMixin):
     """Servers followed and following, pending approvals, and servers not receiving."""
 
     def get(self) -> None:
+        self._render(error=None, host="")
+
+    def _render(self, error: str | None, host: str) -> None:
         self.render_page(
             "admin_federation.mako",
             following=follows.server_following(),
+            requests=follows.server_follow_requests(),
             followers=follows.server_followers(),
             undelivered=delivery.undelivered_servers(),
             manual=self.shoal.followers_manual_approval,
-            error=None,
+            error=error,
+            host=host,
         )
 
     def post(self) -> None:
         action = self.get_body_argument("action", "")
-        host = self.get_body_argument("host", "").strip()
+        host = self.get_body_argument("host", "").strip().lower()
         if action == "follow":
-            if not re.fullmatch(r"[A-Za-z0-9.-]+(:\d{1,5})?", host) or host == self.shoal.host:
-                raise Problem(400, "Give the other server's host, such as video.example.org.")
+            error = self._host_error(host)
+            if error:
+                self.set_status(400)
+                self._render(error=error, host=host)
+                return
             follows.queue_follow(actors.server_actor(), f"{actors.SERVER_ACTOR}@{host}")
+        elif action == "forget":
+            if not follows.forget_follow_request(self.int_argument_body("job")):
+                raise Problem(404, "No such follow request.")
         elif action == "unfollow":
             follows.unfollow_host(self.shoal, host)
         elif action in ("accept", "reject", "remove"):
@@ -91,6 +102,18 @@ class FederationPageHandler(AdminMixin):
         else:
             raise Problem(400, "Unknown action.")
         self.redirect_see_other("/admin/federation")
+
+    def _host_error(self, host: str) -> str | None:
+        """Why `host` cannot be followed, or None."""
+        match = re.fullmatch(r"([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)"
+                             r"(:(\d{1,5}))?", host)  # fmt: skip
+        if not match or (match.group(6) and not 0 < int(match.group(6)) < 65536):
+            return "Give the other server's host, such as video.example.org (a port may follow)."
+        if host == self.shoal.host:
+            return "That is this server."
+        if any(f.target.host == host for f in follows.server_following()):
+            return f"This server already follows {host}."
+        return None
 
     def int_argument_body(self, name: str) -> int:
         raw = self.get_body_argument(name, "")

@@ -8,9 +8,31 @@
 <h2>Servers this one follows</h2>
 <form method="post" action="/admin/federation" class="row-form">
   ${hidden('follow')}
-  <label>Host <input name="host" placeholder="video.example.org" required></label>
+  <label>Host <input name="host" value="${host}" placeholder="video.example.org" required
+    % if error:
+    aria-invalid="true" aria-describedby="follow-error"
+    % endif
+  ></label>
   <button type="submit" class="button primary">Follow</button>
 </form>
+% if error:
+<p class="field-error" id="follow-error" role="alert">${error}</p>
+% endif
+% if requests:
+<h3>Asked, not sent yet</h3>
+<table class="admin">
+<thead><tr><th>Server</th><th>State</th><th>Last error</th><th></th></tr></thead>
+<tbody>
+% for r in requests:
+<tr><td>${r['host']}</td>
+<td>${'failed' if r['failed'] else 'waiting'} after ${r['attempts']} ${'try' if r['attempts'] == 1 else 'tries'}, ${r['updated_at'].strftime('%Y-%m-%d %H:%M')} UTC</td>
+<td>${r['error'] or '—'}</td><td>
+  <form method="post" action="/admin/federation" class="inline">${hidden('forget')}<input type="hidden" name="job" value="${r['job']}">
+    <button type="submit" class="button">Forget</button></form>
+</td></tr>
+% endfor
+</tbody></table>
+% endif
 <table class="admin">
 <thead><tr><th>Server</th><th>State</th><th></th></tr></thead>
 <tbody>

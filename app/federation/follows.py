@@ -13,6 +13,7 @@ from app.federation import actors, fetch, publish, remote
 from app.settings import Settings
 from models import db
 from models.federation import Actor, Follow, FollowState
+from models.jobs import Job, JobState
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,44 @@ def server_followers() -> list[Follow]:
         .where(Follow.target == me)
         .order_by(Follow.id.desc())
     )
+
+
+def server_follow_requests() -> list[dict]:
+    """Follows of other servers an admin asked for that were not sent yet: waiting for
+    their job (WebFinger, the actor's fetch), or failed with the reason."""
+    me = actors.server_actor()
+    found = []
+    rows = (
+        Job.select()
+        .where((Job.kind == FOLLOW_JOB) & (Job.state != JobState.DONE))
+        .order_by(Job.id.desc())
+        .limit(500)
+    )
+    for job in rows:
+        payload = jobs.payload(job)
+        if payload.get("follower") != me.id:
+            continue  # a user's subscription
+        found.append(
+            {
+                "job": job.id,
+                "host": str(payload.get("target", "")).rpartition("@")[2],
+                "failed": job.state == JobState.FAILED,
+                "attempts": job.attempts,
+                "error": job.last_error,
+                "updated_at": job.updated_at,
+            }
+        )
+    return found
+
+
+def forget_follow_request(job_id: int) -> bool:
+    """Drop a failed or waiting follow of a server (the admin gave up on it)."""
+    me = actors.server_actor()
+    job = Job.get_or_none((Job.id == job_id) & (Job.kind == FOLLOW_JOB))
+    if job is None or job.state == JobState.RUNNING or jobs.payload(job).get("follower") != me.id:
+        return False
+    job.delete_instance()
+    return True
 
 
 def unfollow_host(settings: Settings, host: str) -> bool:
