@@ -42,6 +42,7 @@ class ChannelPageHandler(PageHandler):
             links=channels.links_of(channel),
             avatars=channels.image_urls(self.shoal, channel, "avatar"),
             banners=channels.image_urls(self.shoal, channel, "banner"),
+            deleted=self.get_argument("deleted", "")[:120],  # a moderator deleted a video here
         )
 
 

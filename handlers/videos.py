@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import tornado.web
 
@@ -174,12 +175,42 @@ class EditHandler(PageHandler):
 
 
 class DeleteHandler(PageHandler):
-    def post(self, ref: str) -> None:
+    """Deleting a video: a confirmation page first (a form, no JavaScript needed), then
+    back to the owner's videos, or to the channel for a moderator, saying what happened."""
+
+    def _video(self, ref: str) -> Video:
         video = visible_video(self, ref)
         if not videos.can_manage(video, self.user):
-            raise Problem(403, "Only the video's owner can delete it.")
+            raise Problem(403, "Only the video's owner or a moderator can delete it.")
+        return video
+
+    def get(self, ref: str) -> None:
+        video = self._video(ref)
+        remote = "" if not video.is_local else " Other servers are told to remove it too."
+        self.render_page(
+            "confirm_delete.mako",
+            heading=f"Delete “{video.name}”?",
+            consequence=f"The video and its files are removed for good.{remote}",
+            action=f"/videos/{video.uuid}/delete",
+            fields={},
+            button="Delete the video",
+            cancel=f"/w/{videos.short_uuid(video.uuid)}",
+        )
+
+    def post(self, ref: str) -> None:
+        video = self._video(ref)
+        if self.get_body_argument("confirm", "") != "yes":
+            self.get(ref)  # a form from elsewhere: ask first
+            return
+        owner = video.channel.account.user_id == self.user.id
         videos.delete_video(self.shoal, video)
-        self.redirect_see_other("/my-videos")
+        done = urlencode({"deleted": video.name})
+        if owner:
+            self.redirect_see_other(f"/my-videos?{done}")
+        else:
+            channel = video.channel
+            handle = channel.name if channel.is_local else f"{channel.name}@{channel.host}"
+            self.redirect_see_other(f"/c/{handle}?{done}")
 
 
 class RetryHandler(PageHandler):
@@ -197,7 +228,8 @@ class MyVideosHandler(PageHandler):
     def get(self) -> None:
         account = auth.account_of(self.user)
         query = videos.listed_query(account=account, viewer=self.user)
-        render_list(self, "my_videos.mako", query, "/my-videos")
+        deleted = self.get_argument("deleted", "")[:120]
+        render_list(self, "my_videos.mako", query, "/my-videos", deleted=deleted)
 
 
 REF = r"(?P<ref>[A-Za-z0-9-]{1,36})"

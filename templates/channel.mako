@@ -9,6 +9,9 @@
 <link rel="alternate" type="application/feed+json" title="${channel.display_name} (JSON Feed)" href="/feeds/videos.json?videoChannelId=${channel.id}">
 <link rel="alternate" type="application/rss+xml" title="${channel.display_name} (podcast)" href="/feeds/podcast/videos.xml?videoChannelId=${channel.id}">
 </%block>
+% if deleted:
+<p class="notice" role="status">“${deleted}” was deleted.</p>
+% endif
 <header class="profile channel-header">
   % if banners:
   <img class="banner" src="${banners[-1]['path']}" alt="" width="1920" height="317">

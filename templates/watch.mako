@@ -74,10 +74,7 @@ from app.serialize import embed_html, torrent_fields
       <button type="submit" class="button">Retry processing</button>
     </form>
     % endif
-    <form method="post" action="/videos/${video.uuid}/delete" class="inline">
-      <input type="hidden" name="_xsrf" value="${xsrf}">
-      <button type="submit" class="button danger">Delete</button>
-    </form>
+    <a class="button danger" href="/videos/${video.uuid}/delete">Delete</a>
   </div>
   % endif
   % if video.state == 'published' and video.download_enabled and video.is_local and files:

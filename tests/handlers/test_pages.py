@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+from app import auth
+from models.accounts import Role
 from models.videos import State, Video
+from tests.conftest import PASSWORD
 from tests.handlers.test_api_videos import upload
 
 
@@ -145,9 +148,30 @@ def test_owner_edits_and_deletes_from_the_pages(alice, alice_api, anon, clip, ru
     video = anon.get(f"/api/v1/videos/{ids['uuid']}").json()
     assert video["name"] == "Renamed" and video["tags"] == ["one", "two"] and video["nsfw"]
     assert anon.get(f"/videos/{ids['uuid']}/edit").status_code == 302  # to sign-in
-    gone = alice.form(f"/videos/{ids['uuid']}/delete")
-    assert gone.status_code == 303 and gone.headers["Location"] == "/my-videos"
+    watch = alice.get(f"/w/{ids['shortUUID']}").text
+    assert f'<a class="button danger" href="/videos/{ids["uuid"]}/delete">Delete</a>' in watch
+    ask = alice.get(f"/videos/{ids['uuid']}/delete")  # the button asks first
+    assert ask.status_code == 200 and "Delete “Renamed”?" in ask.text
+    unconfirmed = alice.form(f"/videos/{ids['uuid']}/delete")  # a bare POST asks too
+    assert unconfirmed.status_code == 200 and "Delete “Renamed”?" in unconfirmed.text
+    assert anon.get(f"/w/{ids['shortUUID']}").status_code == 200
+    gone = alice.form(f"/videos/{ids['uuid']}/delete", {"confirm": "yes"})
+    assert gone.status_code == 303 and gone.headers["Location"] == "/my-videos?deleted=Renamed"
+    assert "“Renamed” was deleted." in alice.get(gone.headers["Location"]).text
     assert anon.get(f"/w/{ids['shortUUID']}").status_code == 404
+
+
+def test_a_moderator_deleting_a_video_lands_on_its_channel(server, alice_api, clip, run_jobs):
+    with server.use():
+        auth.create_user(server.settings, "mod", PASSWORD, role=Role.MODERATOR)
+    mod = server.client()
+    mod.login("mod", PASSWORD)
+    ids = upload(alice_api, clip, name="Spam")
+    run_jobs()
+    gone = mod.form(f"/videos/{ids['uuid']}/delete", {"confirm": "yes"})
+    assert gone.status_code == 303
+    assert gone.headers["Location"] == "/c/alice_channel?deleted=Spam"
+    assert "“Spam” was deleted." in mod.get(gone.headers["Location"]).text
 
 
 def test_views_are_counted_once_per_visitor(alice_api, anon, clip, run_jobs):
