@@ -13,9 +13,12 @@ import hmac
 import logging
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from app.settings import Settings
+from app.validation import EMAIL, Field, check
 from models import db, utcnow
 from models.accounts import Account, Channel, OAuthClient, OAuthToken, Role, User
 from models.federation import Actor
@@ -81,17 +84,30 @@ def create_user(
     role: Role = Role.USER,
     display_name: str | None = None,
     channel_name: str | None = None,
+    channel_display_name: str | None = None,
+    video_quota: int | None = None,
+    video_quota_daily: int = -1,
 ) -> User:
-    """Create a user with their account and default channel, or raise AuthError."""
+    """Create a user with their account and default channel, or raise AuthError.
+
+    Everything is checked before the first row is written. `video_quota`
+    defaults to the server's; only administrators choose another.
+    """
     username = validate_username(username)
     if username in RESERVED:
         raise AuthError("That username is reserved.", "username")
     validate_password(password)
     channel_name = validate_username(channel_name or f"{username}_channel")
+    if channel_name == username:
+        raise AuthError("Channel name cannot be the same as user username.", "channelName")
     if email is not None:
         email = email.strip() or None
         if email and ("@" not in email or len(email) > 254):
             raise AuthError("That email address does not look right.", "email")
+    display_name = (display_name or "").strip() or username
+    channel_display_name = (channel_display_name or "").strip() or f"Main {username} channel"
+    if len(display_name) > 120 or len(channel_display_name) > 120:
+        raise AuthError("A display name is 1 to 120 characters long.", "display_name")
     with db.atomic():
         if User.select().where(User.username == username).exists():
             raise AuthError("That username is taken.", "username")
@@ -104,10 +120,11 @@ def create_user(
             email=email,
             password_hash=hash_password(password),
             role=int(role),
-            video_quota=settings.default_video_quota,
+            video_quota=settings.default_video_quota if video_quota is None else video_quota,
+            video_quota_daily=video_quota_daily,
         )
-        account = Account.create(user=user, name=username, display_name=display_name or username)
-        Channel.create(account=account, name=channel_name, display_name=f"Main {username} channel")
+        account = Account.create(user=user, name=username, display_name=display_name)
+        Channel.create(account=account, name=channel_name, display_name=channel_display_name)
     return user
 
 
@@ -134,24 +151,37 @@ def set_password(user: User, password: str) -> None:
         OAuthToken.delete().where(OAuthToken.user == user).execute()
 
 
-def update_user(user: User, changes: dict) -> User:
-    """An administrator's changes: videoQuota, videoQuotaDaily, role, blocked, email."""
-    try:
-        if "videoQuota" in changes:
-            user.video_quota = max(-1, int(changes["videoQuota"]))
-        if "videoQuotaDaily" in changes:
-            user.video_quota_daily = max(-1, int(changes["videoQuotaDaily"]))
-        if "role" in changes:
-            user.role = int(Role(int(changes["role"])))
-    except (TypeError, ValueError):
-        raise AuthError("Quota and role must be numbers (role 0, 1 or 2).", "videoQuota") from None
-    if "blocked" in changes:
-        user.blocked = changes["blocked"] in (True, "true", "1", 1, "on")
+# What an administrator may change of a user (PeerTube's PUT /api/v1/users/{id}).
+USER_UPDATE = {
+    "email": Field(str, "Should have a valid email", nullable=True, max=254, pattern=EMAIL),
+    "videoQuota": Field(int, "Should have a valid video quota (-1 or more bytes)", min=-1),
+    "videoQuotaDaily": Field(int, "Should have a valid daily video quota", min=-1),
+    "role": Field(int, "Should have a valid role (0, 1 or 2)", choices=frozenset(Role)),
+    "blocked": Field(bool, "Should have a boolean blocked"),
+}
+
+
+def update_user(user: User, changes: Mapping[str, Any]) -> User:
+    """An administrator's changes (USER_UPDATE's fields; others are ignored).
+
+    Raises app.validation's ValidationError for a wrong field and AuthError for
+    a taken email, both before anything is written.
+    """
+    changes = check(changes, USER_UPDATE)
     if "email" in changes:
-        email = (changes["email"] or "").strip() or None
-        if email and "@" not in email:
-            raise AuthError("That email address does not look right.", "email")
+        email = changes["email"]
+        taken = User.select().where((User.email == email) & (User.id != user.id))
+        if email is not None and taken.exists():
+            raise AuthError("That email address is already registered.", "email")
         user.email = email
+    if "videoQuota" in changes:
+        user.video_quota = changes["videoQuota"]
+    if "videoQuotaDaily" in changes:
+        user.video_quota_daily = changes["videoQuotaDaily"]
+    if "role" in changes:
+        user.role = changes["role"]
+    if "blocked" in changes:
+        user.blocked = changes["blocked"]
     user.save()
     if user.blocked:
         OAuthToken.delete().where(OAuthToken.user == user).execute()

@@ -12,7 +12,7 @@ import base64
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from mako.lookup import TemplateLookup
 
 from app import auth
 from app.settings import Settings
+from app.validation import Field, ValidationError, check
 from models import db
 from models.accounts import User
 
@@ -76,6 +77,11 @@ def bad_query(name: str, value: Any, message: str) -> Problem:
         invalid_params={name: (value, message)},
         location="query",
     )
+
+
+def invalid(err: ValidationError, location: str = "body") -> Problem:
+    """PeerTube's 400 for fields that app/validation.py refused (invalid-params)."""
+    return Problem(400, str(err), invalid_params=err.errors, location=location)
 
 
 class BaseHandler(tornado.web.RequestHandler):
@@ -317,7 +323,7 @@ class APIHandler(BaseHandler):
         if ctype.startswith("application/json"):
             try:
                 data = json.loads(self.request.body or b"{}")
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deeply
                 raise Problem(400, "The request body is not valid JSON.") from None
             if not isinstance(data, dict):
                 raise Problem(400, "The request body must be a JSON object.")
@@ -328,6 +334,14 @@ class APIHandler(BaseHandler):
                 for k, vs in self.request.body_arguments.items()
             }
         )
+
+    def body_fields(self, spec: Mapping[str, Field]) -> dict[str, Any]:
+        """The body's fields that `spec` names, checked (app/validation.py); others are
+        ignored. 400 with PeerTube's invalid-params, naming every wrong field."""
+        try:
+            return check(self.json_body(), spec)
+        except ValidationError as err:
+            raise invalid(err) from None
 
     def send_videos(self, query, default_sort: str = "-publishedAt") -> None:
         """A page of videos in PeerTube's list shape: start, count and sort from the query."""
@@ -435,7 +449,11 @@ def flatten_arguments(args: dict[str, list[str]]) -> dict[str, Any]:
     for key, values in args.items():
         if key.endswith("]") and "[" in key:
             base, index = key[:-1].split("[", 1)
-            pos = int(index) if index.isdigit() else len(lists.get(base, []))
+            # ASCII digits only, and few: int() refuses "²" and numbers of thousands of digits
+            if index.isascii() and index.isdigit() and len(index) <= 9:
+                pos = int(index)
+            else:
+                pos = len(lists.get(base, []))
             lists.setdefault(base, []).extend((pos, v) for v in values)
         elif key == "tags":
             lists.setdefault(key, []).extend(enumerate(values))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app import notifications, serialize
-from handlers.base import APIHandler, Problem
+from app.validation import Field
+from handlers.base import APIHandler
 from models.notifications import Notification
 from models.videos import Video
 
@@ -52,16 +53,26 @@ class NotificationsHandler(APIHandler):
         self.send({"total": total, "data": [notification_json(self, n) for n in rows]})
 
 
+# A page of notifications at most: the ids go into one SQL IN (...).
+READ = {
+    "ids": Field(
+        list,
+        "Should have a valid array of ids",
+        required=True,
+        min=1,
+        max=100,
+        items=Field(int, min=1),
+    )
+}
+SETTINGS = {
+    name: Field(int, f"Should have a valid {name} (0 to 3)", min=0, max=3)
+    for name in notifications.SETTINGS
+}
+
+
 class ReadHandler(APIHandler):
     def post(self) -> None:
-        ids = self.json_body().get("ids")
-        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-            raise Problem(
-                400,
-                "Incorrect request parameters: ids",
-                invalid_params={"ids": (ids, "Should have a valid array of ids")},
-            )
-        notifications.mark_read(self.user, ids)
+        notifications.mark_read(self.user, self.body_fields(READ)["ids"])
         self.no_content()
 
 
@@ -76,7 +87,7 @@ class SettingsHandler(APIHandler):
         self.send(notifications.user_settings(self.user))
 
     def put(self) -> None:
-        notifications.update_settings(self.user, self.json_body())
+        notifications.update_settings(self.user, self.body_fields(SETTINGS))
         self.no_content()
 
 

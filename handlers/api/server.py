@@ -6,10 +6,31 @@ import re
 
 from app.federation import actors, follows
 from app.serialize import iso
+from app.validation import Field
 from handlers.base import APIHandler, Problem, public
 from models.federation import Actor, Follow
 
-_HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
+_HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$")
+_HANDLE = re.compile(r"^@?[\w.:-]{1,100}@[A-Za-z0-9.-]{1,253}(:\d{1,5})?$")
+MAX_FOLLOWS = 100  # per request: each is a job, and an admin's list is short
+
+# PeerTube's POST /api/v1/server/following: lists of hosts and of name@host handles.
+FOLLOW = {
+    "hosts": Field(
+        list,
+        "Should have an array of unique hosts",
+        nullable=True,
+        max=MAX_FOLLOWS,
+        items=Field(str, pattern=_HOST),
+    ),
+    "handles": Field(
+        list,
+        "Should have an array of handles (name@host)",
+        nullable=True,
+        max=MAX_FOLLOWS,
+        items=Field(str, pattern=_HANDLE),
+    ),
+}
 
 
 def _actor_json(handler: APIHandler, actor: Actor) -> dict:
@@ -57,25 +78,21 @@ class FollowingHandler(AdminOnly):
     def post(self) -> None:
         """Follow servers by host; each follow is asked in a job (WebFinger, fetch, Follow)."""
         self.require_admin()
-        data = self.json_body()
-        hosts = data.get("hosts") or []
-        handles = data.get("handles") or []
-        if isinstance(hosts, str):
-            hosts = [hosts]
-        bad = [h for h in hosts if not isinstance(h, str) or not _HOST.match(h)]
-        if bad or not (hosts or handles):
+        data = self.body_fields(FOLLOW)
+        hosts, handles = data.get("hosts") or [], data.get("handles") or []
+        if not (hosts or handles):
             raise Problem(
                 400,
                 "Incorrect request parameters: hosts",
-                invalid_params={"hosts": (hosts, "Should have an array of unique hosts")},
+                invalid_params={"hosts": (hosts, FOLLOW["hosts"].message)},
             )
         if self.shoal.host in hosts:
             raise Problem(400, "A server cannot follow itself.")
         me = actors.server_actor()
         for host in dict.fromkeys(hosts):
             follows.queue_follow(me, f"{actors.SERVER_ACTOR}@{host}")
-        for handle in handles:
-            follows.queue_follow(me, str(handle))
+        for handle in dict.fromkeys(h.removeprefix("@") for h in handles):
+            follows.queue_follow(me, handle)
         self.no_content()
 
 
@@ -97,29 +114,36 @@ class FollowersHandler(AdminOnly):
         self.send({"total": len(rows), "data": [_follow_json(self, r) for r in page]})
 
 
-class FollowerDecisionHandler(AdminOnly):
-    """Accept or reject a pending follower (manual approval), or remove one."""
+def _follower(handler: AdminOnly, handle: str) -> Follow:
+    """The follow of this server by `handle` (name@host); 403 for non-admins, 404 if none."""
+    handler.require_admin()
+    name, _, host = handle.partition("@")
+    me = actors.server_actor()
+    row = (
+        Follow.select(Follow, Actor)
+        .join(Actor, on=Follow.follower == Actor.id)
+        .where((Follow.target == me) & (Actor.name == name) & (Actor.host == host))
+        .first()
+    )
+    if row is None:
+        raise Problem(404, "Follower not found")
+    return row
 
-    def _row(self, handle: str) -> Follow:
-        self.require_admin()
-        name, _, host = handle.partition("@")
-        me = actors.server_actor()
-        row = (
-            Follow.select(Follow, Actor)
-            .join(Actor, on=Follow.follower == Actor.id)
-            .where((Follow.target == me) & (Actor.name == name) & (Actor.host == host))
-            .first()
-        )
-        if row is None:
-            raise Problem(404, "Follower not found")
-        return row
 
-    def post(self, handle: str, decision: str) -> None:
-        follows.decide(self.shoal, self._row(handle), accept=decision == "accept")
+class FollowerHandler(AdminOnly):
+    """DELETE /api/v1/server/followers/{handle}: remove a follower of this server."""
+
+    def delete(self, handle: str) -> None:
+        _follower(self, handle).delete_instance()
         self.no_content()
 
-    def delete(self, handle: str, decision: str | None = None) -> None:
-        self._row(handle).delete_instance()
+
+class FollowerDecisionHandler(AdminOnly):
+    """POST /api/v1/server/followers/{handle}/accept|reject: a pending follower (manual
+    approval)."""
+
+    def post(self, handle: str, decision: str) -> None:
+        follows.decide(self.shoal, _follower(self, handle), accept=decision == "accept")
         self.no_content()
 
 
@@ -131,5 +155,5 @@ ROUTES = [
         r"/api/v1/server/followers/(?P<handle>[^/]+)/(?P<decision>accept|reject)",
         FollowerDecisionHandler,
     ),
-    (r"/api/v1/server/followers/(?P<handle>[^/]+)", FollowerDecisionHandler),
+    (r"/api/v1/server/followers/(?P<handle>[^/]+)", FollowerHandler),
 ]

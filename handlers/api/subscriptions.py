@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from app import serialize, subscriptions
+from app.validation import Field
 from handlers.base import APIHandler, Problem
+
+# PeerTube's POST /api/v1/users/me/subscriptions: a channel's handle (name@host, or name).
+SUBSCRIBE = {"uri": Field(str, "Should have a valid uri", required=True, min=1, max=300)}
 
 
 class SubscriptionsHandler(APIHandler):
@@ -15,7 +19,7 @@ class SubscriptionsHandler(APIHandler):
         self.send({"total": len(rows), "data": data})
 
     def post(self) -> None:
-        uri = str(self.json_body().get("uri") or "")
+        uri = self.body_fields(SUBSCRIBE)["uri"]
         try:
             subscriptions.subscribe(self.shoal, self.user, uri)
         except subscriptions.SubscriptionError as err:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app import auth, p2p, serialize, videos
-from handlers.base import APIHandler, Problem, public
+from app.validation import Field, ValidationError
+from handlers.base import APIHandler, Problem, invalid, public
 from models.accounts import Role, User
+
+UPDATE_ME = {"p2pEnabled": Field(bool, "Should have a valid p2p enabled boolean")}
 
 
 class MeHandler(APIHandler):
@@ -16,18 +21,9 @@ class MeHandler(APIHandler):
 
     def put(self) -> None:
         """PeerTube's PUT /api/v1/users/me; of its fields, Shoal keeps `p2pEnabled`."""
-        data = self.json_body()
+        data = self.body_fields(UPDATE_ME)
         if "p2pEnabled" in data:
-            value = data["p2pEnabled"]
-            if isinstance(value, str) and value.lower() in ("true", "false"):
-                value = value.lower() == "true"  # form-encoded bodies
-            if not isinstance(value, bool):
-                raise Problem(
-                    400,
-                    "Incorrect request parameters: p2pEnabled",
-                    invalid_params={"p2pEnabled": (data["p2pEnabled"], "Should be a boolean")},
-                )
-            p2p.set_user_enabled(self.user, value)
+            p2p.set_user_enabled(self.user, data["p2pEnabled"])
         self.no_content()
 
 
@@ -43,27 +39,70 @@ class MyVideosHandler(APIHandler):
         self.send_videos(query, default_sort="-createdAt")
 
 
-def _create(handler: APIHandler, data: dict, role: Role) -> None:
+_USERNAME = Field(
+    str,
+    "Should have a valid username (lowercase alphanumeric characters)",
+    required=True,
+    min=1,
+    max=50,
+)
+_PASSWORD = Field(
+    str, "Should have a valid password (6 to 255 characters)", required=True, min=6, max=255
+)
+_EMAIL = auth.USER_UPDATE["email"]
+_CHANNEL_NAME = Field(str, "Should have a valid channel name", pattern=auth.USERNAME_RE)
+_DISPLAY_NAME = "Should have a valid display name (1 to 120 characters)"
+
+# PeerTube's RegisterUser: nothing else of a sign-up is read (no quota, no role).
+REGISTER = {
+    "username": _USERNAME,
+    "password": _PASSWORD,
+    "email": _EMAIL,
+    "displayName": Field(str, _DISPLAY_NAME, nullable=True, min=1, max=120, strip=True),
+    "channel": Field(
+        dict,
+        "Should have a channel with a name and a display name",
+        nullable=True,
+        fields={
+            "name": replace(_CHANNEL_NAME, required=True),
+            "displayName": Field(str, _DISPLAY_NAME, required=True, min=1, max=120, strip=True),
+        },
+    ),
+}
+
+# PeerTube's AddUser, for administrators (the role is a user's when not given).
+ADD_USER = {
+    "username": _USERNAME,
+    "password": _PASSWORD,
+    "email": _EMAIL,
+    "channelName": _CHANNEL_NAME,
+    "videoQuota": auth.USER_UPDATE["videoQuota"],
+    "videoQuotaDaily": auth.USER_UPDATE["videoQuotaDaily"],
+    "role": auth.USER_UPDATE["role"],
+}
+
+
+def _create(handler: APIHandler, data: dict, role: Role, channel_field: str) -> User:
+    """Make the user of checked fields; AuthError (taken, reserved) as PeerTube's 400 or 409."""
     try:
-        user = auth.create_user(
+        return auth.create_user(
             handler.shoal,
-            str(data.get("username", "")),
-            str(data.get("password", "")),
+            data["username"],
+            data["password"],
             email=data.get("email"),
             role=role,
             display_name=data.get("displayName"),
             channel_name=data.get("channelName"),
+            channel_display_name=data.get("channelDisplayName"),
+            video_quota=data.get("videoQuota"),
+            video_quota_daily=data.get("videoQuotaDaily", -1),
         )
     except auth.AuthError as err:
-        field = err.field or "username"
+        field = {"channelName": channel_field, "display_name": "displayName"}.get(
+            err.field or "username", err.field or "username"
+        )
         status = 409 if "taken" in str(err) or "already" in str(err) else 400
-        raise Problem(
-            status, str(err), invalid_params={field: (data.get(field), str(err))}
-        ) from None
-    if "videoQuota" in data:
-        user.video_quota = int(data["videoQuota"])
-        user.save()
-    handler.send({"user": {"id": user.id, "account": {"id": auth.account_of(user).id}}})
+        raise Problem(status, str(err), invalid_params={field: (None, str(err))}) from None
 
 
 class RegisterHandler(APIHandler):
@@ -76,8 +115,14 @@ class RegisterHandler(APIHandler):
     def post(self) -> None:
         if not self.shoal.registration_open:
             raise Problem(403, "User registration is not enabled.")
-        _create(self, self.json_body(), Role.USER)
-        self.set_status(204)
+        data = self.body_fields(REGISTER)
+        channel = data.pop("channel", None) or {}
+        if channel.get("name") == data["username"]:
+            raise Problem(400, "Channel name cannot be the same as user username.")
+        data["channelName"] = channel.get("name")
+        data["channelDisplayName"] = channel.get("displayName")
+        _create(self, data, Role.USER, "channel.name")
+        self.no_content()
 
 
 def admin_user_json(handler: APIHandler, user) -> dict:
@@ -101,16 +146,9 @@ class UsersHandler(APIHandler):
         self.send({"total": query.count(), "data": [admin_user_json(self, u) for u in rows]})
 
     def post(self) -> None:
-        data = self.json_body()
-        try:
-            role = Role(int(data.get("role", Role.USER)))
-        except ValueError:
-            raise Problem(
-                400,
-                "Incorrect request parameters: role",
-                invalid_params={"role": (data.get("role"), "Invalid value")},
-            ) from None
-        _create(self, data, role)
+        data = self.body_fields(ADD_USER)
+        user = _create(self, data, Role(data.get("role", Role.USER)), "channelName")
+        self.send({"user": {"id": user.id, "account": {"id": auth.account_of(user).id}}})
 
 
 class UserHandler(APIHandler):
@@ -132,11 +170,20 @@ class UserHandler(APIHandler):
 
     def put(self, user_id: str) -> None:
         target = self._target(user_id)
+        changes = self.body_fields(auth.USER_UPDATE)
+        if target.id == self.user.id:
+            # as on the admin page: no administrator locks themselves out by mistake
+            if changes.get("role", target.role) != target.role:
+                raise Problem(400, "You cannot change your own role.")
+            if changes.get("blocked"):
+                raise Problem(400, "You cannot block yourself.")
         try:
-            auth.update_user(target, self.json_body())
+            auth.update_user(target, changes)
+        except ValidationError as err:
+            raise invalid(err) from None
         except auth.AuthError as err:
-            field = err.field or "body"
-            raise Problem(400, str(err), invalid_params={field: (None, str(err))}) from None
+            field = err.field or "email"
+            raise Problem(409, str(err), invalid_params={field: (None, str(err))}) from None
         self.no_content()
 
     def delete(self, user_id: str) -> None:

@@ -7,7 +7,7 @@ import tornado.web
 from app import serialize, videos
 from app.ratelimit import RateLimiter
 from app.validation import ValidationError, video_fields
-from handlers.base import APIHandler, Problem, bad_query, public
+from handlers.base import APIHandler, Problem, bad_query, invalid, public
 from handlers.streaming import StreamingUploadMixin, accept_upload, describe_original
 from models.videos import Video
 
@@ -59,7 +59,7 @@ class VideoHandler(APIHandler):
         try:
             fields = video_fields(self.json_body(), partial=True)
         except ValidationError as err:
-            raise Problem(400, str(err), invalid_params=err.errors) from None
+            raise invalid(err) from None
         videos.update_video(video, fields)
         self.no_content()
 
