@@ -19,6 +19,14 @@ from models.accounts import Channel
 from models.videos import Privacy, Video, VideoFile
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)+$")
+MAX_RESOLUTION = 100_000  # far above any video's height; a longer number names no file
+
+
+def resolution_of(text: str) -> int:
+    """The resolution in a media URL; 404 for one no file can have (beyond 64 bits, say)."""
+    if len(text) > 6 or int(text) > MAX_RESOLUTION:
+        raise tornado.web.HTTPError(404)
+    return int(text)
 
 
 class MediaHandler(tornado.web.StaticFileHandler, BaseHandler):
@@ -105,17 +113,25 @@ class ImageHandler(MediaHandler):
 class DownloadHandler(MediaHandler):
     """/download/streaming-playlists/hls/videos/<uuid>-<resolution>-fragmented.mp4."""
 
-    @public
-    async def get(self, uuid: str, resolution: str) -> None:  # type: ignore[override]
+    async def serve_download(self, uuid: str, resolution: str, include_body: bool) -> None:
         video = self._video(uuid)
         if not video.download_enabled:
             raise tornado.web.HTTPError(403)
-        file = video.files.where(VideoFile.resolution == int(resolution)).first()
+        file = video.files.where(VideoFile.resolution == resolution_of(resolution)).first()
         if file is None:
             raise tornado.web.HTTPError(404)
         safe = re.sub(r"[^A-Za-z0-9 _-]", "-", video.name)[:80].strip() or "video"
         self.set_header("Content-Disposition", f'attachment; filename="{safe} {resolution}p.mp4"')
-        await super(MediaHandler, self).get(f"{uuid}/{Path(file.filename).name}")
+        path = f"{uuid}/{Path(file.filename).name}"
+        await super(MediaHandler, self).get(path, include_body=include_body)
+
+    @public
+    async def get(self, uuid: str, resolution: str) -> None:  # type: ignore[override]
+        await self.serve_download(uuid, resolution, True)
+
+    @public
+    async def head(self, uuid: str, resolution: str) -> None:  # type: ignore[override]
+        await self.serve_download(uuid, resolution, False)
 
 
 class OriginalFileHandler(MediaHandler):
@@ -132,7 +148,7 @@ class OriginalFileHandler(MediaHandler):
     ) -> None:
         video = self._video(uuid)
         info = originals.load(self.shoal, video)
-        listed = (info.resolution if info else 0) == int(resolution)
+        listed = (info.resolution if info else 0) == resolution_of(resolution)
         if not originals.is_listed(video) or not listed or ext != originals.suffix(video):
             raise tornado.web.HTTPError(404)
         if kind == "download":
@@ -164,6 +180,9 @@ class ChannelImageFileHandler(tornado.web.StaticFileHandler):
     async def get(self, kind: str, name: str, include_body: bool = True) -> None:  # type: ignore[override]
         await super().get(f"{kind}-{name}.jpg", include_body=include_body)
 
+    async def head(self, kind: str, name: str) -> None:  # type: ignore[override]
+        await self.get(kind, name, include_body=False)
+
 
 class RemoteChannelImageHandler(BaseHandler):
     """A remote channel's avatar or banner, fetched once from its origin and cached here."""
@@ -189,6 +208,8 @@ class RemoteChannelImageHandler(BaseHandler):
         self.set_header("Cache-Control", "public, max-age=86400")
         self.finish(path.read_bytes())
 
+    head = get  # public too; Tornado leaves the body out of a HEAD answer
+
 
 class TorrentHandler(BaseHandler):
     """/lazy-static/torrents/<uuid>-<res>-hls.torrent (and /download/torrents/... to save)."""
@@ -198,7 +219,7 @@ class TorrentHandler(BaseHandler):
         video = videos.find_video(uuid)
         if video is None or not videos.can_view(video, self.user) or not video.is_local:
             raise tornado.web.HTTPError(404)
-        file = video.files.where(VideoFile.resolution == int(resolution)).first()
+        file = video.files.where(VideoFile.resolution == resolution_of(resolution)).first()
         if file is None or not file.infohash:
             raise tornado.web.HTTPError(404)
         body = torrents.torrent_file(
@@ -218,6 +239,8 @@ class TorrentHandler(BaseHandler):
             )
         self.finish(body)
 
+    head = get  # public too; Tornado leaves the body out of a HEAD answer
+
 
 class OriginalTorrentHandler(BaseHandler):
     """/lazy-static/torrents/<uuid>-<res>.torrent (and /download/torrents/...): the
@@ -229,7 +252,7 @@ class OriginalTorrentHandler(BaseHandler):
         if video is None or not videos.can_view(video, self.user) or not originals.is_listed(video):
             raise tornado.web.HTTPError(404)
         info = originals.load(self.shoal, video)
-        if info is None or info.resolution != int(resolution):
+        if info is None or info.resolution != resolution_of(resolution):
             raise tornado.web.HTTPError(404)
         self.set_header("Content-Type", "application/x-bittorrent")
         if video.privacy != Privacy.PRIVATE:
@@ -239,6 +262,8 @@ class OriginalTorrentHandler(BaseHandler):
                 "Content-Disposition", f'attachment; filename="{uuid}-{resolution}.torrent"'
             )
         self.finish(originals.torrent_file(self.shoal, video, info))
+
+    head = get  # public too; Tornado leaves the body out of a HEAD answer
 
 
 UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"

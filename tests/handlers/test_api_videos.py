@@ -179,3 +179,35 @@ def test_bad_media_fails_with_a_message_the_owner_sees(
     # the original is kept until the owner deletes the video
     assert len(list(live_settings.originals_dir.iterdir())) == 1
     assert json.loads(alice_api.get("/api/v1/users/me/videos").text)["total"] == 1
+
+
+def test_head_of_a_download_and_a_torrent_answers_like_get(alice_api, anon, clip, run_jobs):
+    """HEAD of a download was a 500, HEAD of a public video's torrent a 401."""
+    uuid = upload(alice_api, clip)["uuid"]
+    run_jobs()
+    for path in (
+        f"/download/streaming-playlists/hls/videos/{uuid}-240-fragmented.mp4",
+        f"/lazy-static/torrents/{uuid}-240-hls.torrent",
+        f"/download/torrents/{uuid}-240-hls.torrent",
+    ):
+        got, head = anon.get(path), anon.head(path)
+        assert (got.status_code, head.status_code) == (200, 200), (path, head.text)
+        assert head.content == b"" and len(got.content) > 0
+        for name in ("Content-Type", "Content-Length", "Content-Disposition"):
+            assert head.headers.get(name) == got.headers.get(name), (path, name)
+
+
+def test_resolution_beyond_64_bits_in_a_media_url_is_not_found(alice_api, anon, clip):
+    """A resolution number too big for the database was a 500; no file has it: 404."""
+    uuid = upload(alice_api, clip)["uuid"]  # its original is listed: /static/web-videos/
+    huge = "9" * 25
+    for path in (
+        f"/download/streaming-playlists/hls/videos/{uuid}-{huge}-fragmented.mp4",
+        f"/lazy-static/torrents/{uuid}-{huge}-hls.torrent",
+        f"/lazy-static/torrents/{uuid}-{huge}.torrent",
+        f"/static/web-videos/{uuid}-{huge}.mp4",
+        f"/download/web-videos/{uuid}-{huge}.mp4",
+    ):
+        for method in ("GET", "HEAD"):
+            response = anon.request(method, path)
+            assert response.status_code == 404, (method, path, response.status_code)
