@@ -210,7 +210,11 @@ class Tracker:
                 self._leave(swarm, peer_id, conn)
             return swarm, []
         if swarm is None:
-            if not self.allowed(info_hash.encode("latin-1")):
+            try:
+                raw = info_hash.encode("latin-1")
+            except UnicodeEncodeError:  # a character beyond U+00FF is no byte
+                raise TrackerError("invalid info_hash") from None
+            if not self.allowed(raw):
                 raise TrackerError("unknown swarm: this tracker only serves its videos")
             swarm = self.swarms[info_hash] = Swarm(info_hash)
         peers = swarm.peers

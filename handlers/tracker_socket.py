@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE = 64 * 1024  # a few SDP offers fit many times over
 PING_INTERVAL = 30.0  # unless the application's "websocket_ping_interval" says otherwise
 MAX_OFFERS = 10  # offers relayed per announce (p2p-media-loader sends at most 5)
+MAX_DEPTH = 4  # levels of objects and arrays in a relayed offer or answer ({type, sdp}: 1)
 MAX_SWARMS_PER_SOCKET = 64  # one page plays a few streams; a socket is not a crawler
 MAX_BACKLOG = 1 << 20  # bytes waiting for a socket that does not read: then it is dropped
 CLOSE_WAIT = 5.0  # seconds a peer has to answer our close frame
@@ -51,9 +52,28 @@ class _Refusal(Exception):
 
 
 def _id(value: object, name: str, info_hash: str | None = None) -> str:
-    if type(value) is not str or len(value) != ID_LENGTH:
+    """An id of 20 bytes, as WebTorrent writes them in JSON: 20 characters up to U+00FF."""
+    if (
+        type(value) is not str
+        or len(value) != ID_LENGTH
+        or not (value.isascii() or max(value) <= "\xff")
+    ):
         raise _Refusal(f"invalid {name}", info_hash)
     return value
+
+
+def _shallow(value: object, depth: int = MAX_DEPTH) -> bool:
+    """True when `value` nests at most `depth` levels of objects and arrays.
+
+    What is relayed (an SDP offer or answer: an object of strings) goes into
+    another browser's JSON parser and through ours again; a deep one is no
+    WebRTC session description.
+    """
+    if type(value) is dict:
+        value = value.values()
+    elif type(value) is not list:
+        return True
+    return depth > 0 and all(_shallow(item, depth - 1) for item in value)
 
 
 class _Keepalive:
@@ -324,7 +344,7 @@ class TrackerConnection(asyncio.Protocol):
                 raise _Refusal("too many messages from your address; slow down")
             try:
                 data = json.loads(message)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deeply
                 raise _Refusal("invalid JSON") from None
             if type(data) is not dict:
                 raise _Refusal("a message must be a JSON object")
@@ -339,6 +359,10 @@ class TrackerConnection(asyncio.Protocol):
             self._refuse(refusal)
         except TrackerError as err:
             self._refuse(_Refusal(err.reason, data.get("info_hash"), "announce"))
+        except Exception:  # a bug of ours: this socket ends properly, the others go on
+            log.exception("tracker: failed on a message from %s", self.addr)
+            self.leave_swarms()
+            self.close(1011, "internal error")
 
     def _announce(self, data: dict[str, Any]) -> None:
         info_hash = _id(data.get("info_hash"), "info_hash")
@@ -362,6 +386,7 @@ class TrackerConnection(asyncio.Protocol):
                 or type(offer.get("offer")) is not dict
                 or type(offer.get("offer_id")) is not str
                 or len(offer["offer_id"]) != ID_LENGTH
+                or not _shallow(offer["offer"])
             ):
                 raise _Refusal("invalid offer", info_hash, "announce")
         if info_hash not in self.joined and len(self.joined) >= MAX_SWARMS_PER_SOCKET:
@@ -400,6 +425,7 @@ class TrackerConnection(asyncio.Protocol):
             type(data["answer"]) is not dict
             or type(offer_id) is not str
             or len(offer_id) != ID_LENGTH
+            or not _shallow(data["answer"])
         ):
             raise _Refusal("invalid answer", info_hash, "announce")
         target = self.tracker.peer(info_hash, to_peer_id)

@@ -305,10 +305,50 @@ def test_websocket_peers_meet_through_offers_and_answers(server, info_hash):
     asyncio.run(main())
 
 
+def nested(depth: int) -> list:
+    """A list inside a list ... `depth` deep: valid JSON, but no WebRTC offer looks like it."""
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+SNOWMEN = "\u2603" * 20  # 20 characters, but not 20 bytes: no latin-1 id
+
+
 @pytest.mark.parametrize(
     ("message", "reason"),
     [
         ("{not json", "invalid JSON"),
+        # deeper than Python's JSON parser recurses: was a RecursionError and an ERROR log
+        ("[" * 5000 + "]" * 5000, "invalid JSON"),
+        ('{"action": "announce", "offers": ' + "[" * 5000 + "]" * 5000 + "}", "invalid JSON"),
+        # ids that are no bytes: was a UnicodeEncodeError, the socket dropped without a reason
+        (json.dumps(announce(SNOWMEN, peer(1))), "invalid info_hash"),
+        (json.dumps(announce(UNKNOWN, SNOWMEN)), "invalid peer_id"),
+        (json.dumps({"action": "scrape", "info_hash": [SNOWMEN]}), "invalid info_hash"),
+        # parsed, but too deep to be relayed to another browser
+        (
+            json.dumps(
+                {
+                    **announce(UNKNOWN, peer(1)),
+                    "offers": [{"offer": {"sdp": nested(100)}, "offer_id": offer_id(0)}],
+                }
+            ),
+            "invalid offer",
+        ),
+        (
+            json.dumps(
+                announce(
+                    UNKNOWN,
+                    peer(1),
+                    to_peer_id=peer(2),
+                    answer={"sdp": nested(100)},
+                    offer_id=offer_id(0),
+                )
+            ),
+            "invalid answer",
+        ),
         ("[1, 2]", "a message must be a JSON object"),
         ('{"action": "dance"}', "invalid action"),
         (json.dumps(announce("a" * 21, peer(1))), "invalid info_hash"),
@@ -321,7 +361,9 @@ def test_websocket_peers_meet_through_offers_and_answers(server, info_hash):
         (json.dumps({"action": "scrape", "info_hash": ["short"]}), "invalid info_hash"),
     ],
 )
-def test_malformed_message_closes_only_that_socket(server, info_hash, message, reason):
+def test_malformed_message_closes_only_that_socket(server, info_hash, message, reason, caplog):
+    caplog.set_level(logging.INFO)
+
     async def main() -> None:
         good, bad = await connect(server.ws_url), await connect(server.ws_url)
         await send(good, **announce(info_hash, peer(1), event="started"))
@@ -336,6 +378,7 @@ def test_malformed_message_closes_only_that_socket(server, info_hash, message, r
         good.close()
 
     asyncio.run(main())
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_unknown_swarm_is_refused_and_the_socket_closed(server, info_hash):
