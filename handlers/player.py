@@ -16,6 +16,8 @@ from app import p2p, videos
 from handlers.base import PageHandler
 from models.videos import Video
 
+PLAIN_HEIGHT = 720  # the rendition played without JavaScript, at most
+
 # Bare module names -> files under assets/ (see assets/vendor/README.md).
 P2P_MODULES = (
     ("p2p-media-loader-core", "vendor/p2p-media-loader/p2p-media-loader-core.es.min.js"),
@@ -27,6 +29,20 @@ def import_map(handler: PageHandler) -> str:
     """The import map's exact text (versioned asset URLs, so caches stay right)."""
     imports = {name: handler.static_url(path) for name, path in P2P_MODULES}
     return json.dumps({"imports": imports}, separators=(",", ":"))
+
+
+def plain_file(handler: PageHandler, video: Video) -> str:
+    """One rendition to play without JavaScript: a fragmented MP4 plays in browsers as a
+    plain file. The highest up to 720p (else the lowest); only for local videos, whose
+    files the page's CSP lets it play."""
+    if not video.is_local:
+        return ""
+    files = sorted(video.files, key=lambda f: f.resolution)
+    if not files:
+        return ""
+    small = [f for f in files if f.resolution <= PLAIN_HEIGHT]
+    chosen = small[-1] if small else files[0]
+    return videos.media_url(handler.shoal, video, chosen.filename)
 
 
 def player_context(handler: PageHandler, video: Video, master_url: str) -> dict[str, Any]:
@@ -47,6 +63,7 @@ def player_context(handler: PageHandler, video: Video, master_url: str) -> dict[
         "segments_sha256": hashes,
         "ice_servers": json.dumps(server.rtc_config()["iceServers"]),
         "import_map": "",
+        "fallback": plain_file(handler, video),
     }
     if enabled:
         context["import_map"] = import_map(handler)

@@ -6,7 +6,8 @@ the page's CSP allows exactly its hash).
 </%doc>
 
 <%def name="video_tag(video, master_url, player)">
-<video id="player" controls playsinline preload="metadata"
+## Hidden until assets/js/player.js runs; without JavaScript the <noscript> player shows.
+<video id="player" controls playsinline preload="metadata" hidden
   data-master="${master_url}"
   data-p2p="${'on' if player['p2p'] else 'off'}"
   % if player['p2p']:
@@ -18,6 +19,23 @@ the page's CSP allows exactly its hash).
   poster="/lazy-static/previews/${video.uuid}.jpg"
   % endif
   data-views="/api/v1/videos/${video.uuid}/views"></video>
+<noscript>
+  % if player['fallback']:
+  <video class="plain" controls playsinline preload="metadata" src="${player['fallback']}"
+    % if video.preview:
+    poster="/lazy-static/previews/${video.uuid}.jpg"
+    % endif
+  ></video>
+  <p class="noscript">Playing one quality without JavaScript. Choosing the quality and
+  sharing with other viewers (peer to peer) need JavaScript.</p>
+  % else:
+  <p class="noscript">This player needs JavaScript.
+  % if not video.is_local and video.ap_id:
+  <a href="${video.ap_id}" rel="noopener">Watch it on its own server</a>.
+  % endif
+  </p>
+  % endif
+</noscript>
 </%def>
 
 <%def name="p2p_bar(player)">

@@ -4,6 +4,7 @@
 <div id="video-state" class="state" hx-get="/videos/${video.uuid}/state" hx-trigger="every 2s" hx-swap="outerHTML">
   <p>${'Waiting for a worker to process this video…' if video.state == 'uploaded' else 'Processing this video…'}</p>
   <progress max="100" value="${video.progress}"></progress> <span class="percent">${video.progress}%</span>
+  <noscript><p>This page reloads itself every 10 seconds; the video plays here once it is ready.</p></noscript>
 </div>
 % elif video.state == 'failed':
 <div id="video-state" class="state failed" role="alert">

@@ -26,6 +26,9 @@ from app.serialize import embed_html, torrent_fields
 <meta name="twitter:card" content="player">
 <link rel="alternate" type="application/json+oembed" href="${settings.base_url}/services/oembed?url=${settings.base_url}/w/${short_uuid(video.uuid)}" title="${video.name}">
 <link rel="canonical" href="${settings.base_url}/w/${short_uuid(video.uuid)}">
+% if video.state in ('uploaded', 'transcoding'):
+<noscript><meta http-equiv="refresh" content="10"></noscript>
+% endif
 % if video.privacy != 1:
 <meta name="robots" content="noindex">
 % endif
@@ -38,7 +41,7 @@ from app.serialize import embed_html, torrent_fields
   </div>
   <div class="player-bar">
     ${player_ui.p2p_bar(player)}
-    <label>Quality <select id="quality"><option value="-1">Auto</option>
+    <label hidden>Quality <select id="quality"><option value="-1">Auto</option>
     % for f in files:
       <option value="${f.resolution}">${f"{f.resolution}p" if f.resolution else "Audio"}</option>
     % endfor

@@ -44,7 +44,9 @@
   function start() {
     const video = document.getElementById("player");
     if (!video) return;
+    video.hidden = false; // hidden for visitors without JavaScript, who get a plain player
     const select = document.getElementById("quality");
+    if (select) select.closest("label").hidden = false;
     const shoal = (window.shoal = window.shoal || {});
     const player = { hls: null, video };
     shoal.player = player;

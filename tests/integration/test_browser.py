@@ -19,6 +19,7 @@ import pytest
 
 from tests.clips import make_clip
 from tests.conftest import PASSWORD
+from tests.handlers.test_api_videos import upload
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -161,3 +162,30 @@ def test_user_uploads_with_progress_then_watches_once_transcoded(
     context.close()
 
     assert errors == [], "\n".join(errors)
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_the_watch_page_plays_without_javascript(chromium, server, alice_api, long_clip, run_jobs):
+    ids = upload(alice_api, long_clip, name="No script")
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{server.url}/w/{ids['shortUUID']}")  # still processing
+    assert page.locator('meta[http-equiv="refresh"]').count() == 1
+    assert "reloads itself every 10 seconds" in page.locator("#video-state").inner_text()
+
+    run_jobs()
+    page.goto(f"{server.url}/w/{ids['shortUUID']}")
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0
+    plain = page.locator("video.plain")
+    assert plain.is_visible() and page.locator("#player").is_hidden()
+    assert page.get_by_text("Quality").is_hidden()
+    src = plain.get_attribute("src")
+    assert re.search(r"/static/streaming-playlists/hls/[0-9a-f-]+/.*240.*\.mp4$", src), src
+    assert "peer to peer" in page.locator("p.noscript").inner_text()
+    # The browser reads the file's header: it plays as a plain MP4.
+    deadline = time.monotonic() + 10
+    while plain.evaluate("v => v.readyState") < 1:
+        assert time.monotonic() < deadline, "the plain player never loaded the video's metadata"
+        page.wait_for_timeout(100)
+    assert plain.evaluate("v => Math.round(v.duration)") == 6
+    context.close()
