@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable(
-    ["strikethrough", "table"]
+# linkify: bare URLs in descriptions and support texts become links, as on PeerTube.
+_md = MarkdownIt("commonmark", {"html": False, "linkify": True, "breaks": True}).enable(
+    ["strikethrough", "table", "linkify"]
 )
+_HEADING = re.compile(r"<(/?)h([1-6])>")
 
 _TAGS = {
     "a", "p", "br", "strong", "em", "del", "code", "pre", "blockquote", "ul", "ol", "li",
@@ -15,9 +19,12 @@ _TAGS = {
 }  # fmt: skip
 
 
-def render(text: str) -> str:
-    """Safe HTML for a user's Markdown."""
+def render(text: str, heading_below: int = 0) -> str:
+    """Safe HTML for a user's Markdown. `heading_below`: its headings start one level
+    under this one (a description's `# Title` under the page's own h1 becomes an h2)."""
     html = _md.render(text or "")
+    if heading_below:
+        html = _HEADING.sub(lambda m: f"<{m[1]}h{min(6, int(m[2]) + heading_below)}>", html)
     return nh3.clean(
         html,
         tags=_TAGS,

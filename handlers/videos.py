@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import tornado.web
 
-from app import auth, videos
+from app import auth, channels, subscriptions, videos
 from app.constants import CATEGORIES, LANGUAGES, LICENCES, PRIVACIES
 from app.federation import publish, remote
 from app.validation import ValidationError, video_fields
@@ -17,12 +17,17 @@ from handlers.streaming import StreamingUploadMixin, accept_upload, describe_ori
 from models.videos import Privacy, State, Video
 
 PAGE_SIZE = 24
+MORE_VIDEOS = 6  # other videos of the channel under the one watched
 CHOICES = {
     "categories": CATEGORIES,
     "licences": LICENCES,
     "languages": LANGUAGES,
     "privacies": PRIVACIES,
 }
+
+
+def channel_handle(channel) -> str:
+    return channel.name if channel.is_local else f"{channel.name}@{channel.host}"
 
 
 def visible_video(handler: PageHandler, ref: str) -> Video:
@@ -80,6 +85,15 @@ class WatchHandler(PageHandler):
             master_url=master_url,
             player=player_context(self, video, master_url) if playable else None,
             can_manage=videos.can_manage(video, self.user),
+            avatars=channels.image_urls(self.shoal, video.channel, "avatar"),
+            subscribed=self.user is not None
+            and subscriptions.is_subscribed(self.shoal, self.user, channel_handle(video.channel)),
+            more_videos=list(
+                videos.listed_query(channel=video.channel)
+                .where(Video.id != video.id)
+                .order_by(Video.published_at.desc(), Video.id.desc())
+                .limit(MORE_VIDEOS)
+            ),
         )
 
 
@@ -208,9 +222,7 @@ class DeleteHandler(PageHandler):
         if owner:
             self.redirect_see_other(f"/my-videos?{done}")
         else:
-            channel = video.channel
-            handle = channel.name if channel.is_local else f"{channel.name}@{channel.host}"
-            self.redirect_see_other(f"/c/{handle}?{done}")
+            self.redirect_see_other(f"/c/{channel_handle(video.channel)}?{done}")
 
 
 class RetryHandler(PageHandler):

@@ -7,10 +7,16 @@ def duration(seconds):
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+def views(count):
+    return "1 view" if count == 1 else f"{count:,} views"
+
+def channel_path(channel):
+    return f"/c/{channel.name}" if not channel.host else f"/c/{channel.name}@{channel.host}"
 %>
 <%def name="card(v)">
 <article class="card">
-  <a href="/w/${short_uuid(v.uuid)}" class="thumb">
+  <a href="/w/${short_uuid(v.uuid)}" class="thumb" aria-label="${v.name}" tabindex="-1">
   % if v.thumbnail:
     <img src="/lazy-static/thumbnails/${v.uuid}.jpg" alt="" loading="lazy" width="280" height="157">
   % else:
@@ -21,7 +27,7 @@ def duration(seconds):
   % endif
   </a>
   <h3><a href="/w/${short_uuid(v.uuid)}">${v.name}</a></h3>
-  <p class="meta"><a href="/c/${v.channel.name}">${v.channel.display_name}</a> · ${v.views} views
+  <p class="meta"><a href="${channel_path(v.channel)}">${v.channel.display_name}</a> · ${views(v.views)}
   % if v.privacy != 1:
    · <span class="badge">${'Unlisted' if v.privacy == 2 else 'Private'}</span>
   % endif

@@ -9,11 +9,12 @@
 </%block>
 <header class="profile">
   <h1>${account.display_name}</h1>
-  <p class="handle">@${account.name}@${account.host or settings.host}</p>
+  <p class="handle">@${account.name}@${account.host or settings.host}
+    · <a class="feed" href="/feeds/videos.xml?accountId=${account.id}">RSS</a></p>
   <div class="description">${render(account.description) | n}</div>
   <p>Channels:
   % for c in channels:
-    <a href="/c/${c.name}">${c.display_name}</a>
+    <a href="/c/${c.name if not c.host else c.name + '@' + c.host}">${c.display_name}</a>
   % endfor
   </p>
 </header>

@@ -1,6 +1,6 @@
 <%inherit file="layout.mako"/>
 <%namespace file="_videos.mako" import="grid"/>
-<%namespace file="_subscribe.mako" import="button"/>
+<%namespace name="subscribe" file="_subscribe.mako"/>
 <%! from app.markdown import render %>
 <%block name="title">${channel.display_name} · ${settings.instance_name}</%block>
 <%block name="head">
@@ -24,20 +24,8 @@
       <h1>${channel.display_name}</h1>
       <p class="handle">@${channel.name}@${channel.host or settings.host} · by <a href="/a/${channel.account.name if channel.account.is_local else channel.account.name + '@' + channel.account.host}">${channel.account.display_name}</a></p>
     </div>
-    % if user:
-    ${button(channel, subscribed)}
-    % else:
-    <details class="remote-follow">
-      <summary class="button primary">Subscribe</summary>
-      <form method="post" action="/c/${channel.name if not channel.host else channel.name + '@' + channel.host}/remote-follow">
-        <input type="hidden" name="_xsrf" value="${xsrf}">
-        <label>Your account on another server (Shoal, PeerTube, Mastodon…)
-          <input name="handle" placeholder="you@your.server" required></label>
-        <button type="submit" class="button">Continue on my server</button>
-        <p class="meta">Or <a href="/login?next=/c/${channel.name}">sign in here</a>, or follow with RSS.</p>
-      </form>
-    </details>
-    % endif
+    ${subscribe.panel(channel, subscribed)}
+    <a class="feed" href="/feeds/videos.xml?videoChannelId=${channel.id}">RSS</a>
     % if can_edit:
     <a class="button" href="/c/${channel.name}/edit">Customize</a>
     % endif

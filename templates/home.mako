@@ -5,7 +5,7 @@
 <link rel="alternate" type="application/atom+xml" title="Videos (Atom)" href="${settings.base_url}/feeds/videos.atom">
 <link rel="alternate" type="application/feed+json" title="Videos (JSON Feed)" href="${settings.base_url}/feeds/videos.json">
 </%block>
-<h1>Recently added</h1>
+<h1>Recently added <a class="feed" href="/feeds/videos.xml${'?isLocal=true' if only_local else ''}">RSS</a></h1>
 <nav class="tabs" aria-label="Which videos">
   % if only_local:
   <a href="/">All</a>

@@ -16,6 +16,7 @@
 <script src="${static('vendor/htmx/htmx.min.js')}" defer></script>
 </head>
 <body hx-headers='{"X-XSRFToken": "${xsrf}"}'>
+<a class="skip" href="#main">Skip to the content</a>
 <header class="top">
   <a class="brand" href="/">${settings.instance_name}</a>
   <form method="get" action="/search" class="top-search" role="search">
@@ -47,7 +48,7 @@
   % endif
   </nav>
 </header>
-<main>
+<main id="main">
 ${self.body()}
 </main>
 <footer><p><a href="/about">About this server</a> · Powered by Shoal, federated video shared peer to peer.</p></footer>

@@ -2,6 +2,7 @@
 <%namespace file="_state.mako" import="state"/>
 <%namespace name="cards" file="_videos.mako"/>
 <%namespace name="player_ui" file="_player.mako"/>
+<%namespace name="subscribe" file="_subscribe.mako"/>
 <%!
 from urllib.parse import quote
 from app.markdown import render
@@ -52,7 +53,7 @@ from app.serialize import embed_html, torrent_fields
 % endif
   <h1>${video.name}</h1>
   <p class="meta">
-    <span class="views">${video.views} views</span>
+    <span class="views">${cards.module.views(video.views)}</span>
     % if video.duration:
     · <span class="duration">${cards.module.duration(video.duration)}</span>
     % endif
@@ -64,10 +65,17 @@ from app.serialize import embed_html, torrent_fields
     · <span class="badge">Sensitive content</span>
     % endif
   </p>
-  <p class="byline">
-    <a href="/c/${video.channel.name}">${video.channel.display_name}</a>
-    by <a href="/a/${video.channel.account.name}">@${video.channel.account.name}</a>
-  </p>
+  <% channel = video.channel; account = channel.account %>
+  <div class="byline">
+    <a class="channel" href="${cards.module.channel_path(channel)}">
+    % if avatars:
+      <img class="avatar" src="${avatars[0]['path']}" alt="" width="48" height="48">
+    % endif
+      <span>${channel.display_name}</span></a>
+    <span class="handle">@${channel.name}@${channel.host or settings.host} · by
+      <a href="/a/${account.name if account.is_local else account.name + '@' + account.host}">${account.display_name}</a></span>
+    ${subscribe.panel(channel, subscribed)}
+  </div>
   % if can_manage:
   <div class="actions">
     <a class="button" href="/videos/${video.uuid}/edit">Edit</a>
@@ -103,7 +111,13 @@ from app.serialize import embed_html, torrent_fields
     <label>Embed <textarea readonly rows="3">${embed_html(settings.base_url, str(video.uuid), video.name, 560, 315)}</textarea></label>
   </details>
   % endif
-  <div class="description">${render(video.description) | n}</div>
+  % if len(video.description or '') > 400 or (video.description or '').count('\n') > 6:
+  <input type="checkbox" id="more-description" class="fold-toggle">
+  <div class="description folded">${render(video.description, heading_below=1) | n}</div>
+  <label for="more-description" class="fold-label"></label>
+  % else:
+  <div class="description">${render(video.description, heading_below=1) | n}</div>
+  % endif
   <dl class="details">
     % if video.category:
     <dt>Category</dt><dd>${CATEGORIES.get(video.category, '')}</dd>
@@ -122,6 +136,16 @@ from app.serialize import embed_html, torrent_fields
     </dd>
     % endif
   </dl>
+  % if more_videos:
+  <section class="more-from">
+    <h2>More from ${channel.display_name}</h2>
+    <div class="grid">
+    % for v in more_videos:
+    ${cards.card(v)}
+    % endfor
+    </div>
+  </section>
+  % endif
 </article>
 % if video.state == 'published' and video.hls_master:
 ${player_ui.scripts(player)}

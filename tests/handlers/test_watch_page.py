@@ -1,0 +1,61 @@
+"""What people expect on the watch page and around it: who made the video with a way to
+subscribe, the channel's other videos, counts in words, a long description folded, its
+headings under the title, feeds in sight, and names for links and a skip link."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from models.videos import Video
+from tests.handlers.test_api_videos import upload
+
+LONG = "# Recipe\n\n" + "\n\n".join(f"Step {n}: stir for a while." for n in range(1, 12))
+
+
+def test_the_watch_page_shows_the_channel_a_subscribe_button_and_its_other_videos(
+    alice_api, alice, anon, clip, run_jobs
+):
+    first = upload(alice_api, clip, name="First", description=LONG)
+    upload(alice_api, clip, name="Second")
+    upload(alice_api, clip, name="Private one", privacy=3)
+    run_jobs()
+    Video.update(views=1).where(Video.name == "First").execute()
+
+    page = anon.get(f"/w/{first['shortUUID']}").text
+    byline = page[page.index('<div class="byline">') :]
+    assert '<a class="channel" href="/c/alice_channel">' in byline
+    assert "Continue on my server" in byline  # a visitor subscribes from their own server
+    assert 'href="/feeds/videos.xml?videoChannelId=' in byline  # or by RSS
+    assert '<span class="views">1 view</span>' in page
+    more = page[page.index('<section class="more-from">') :]
+    assert "More from" in more and "Second" in more
+    assert "Private one" not in more and ">First<" not in more
+    # The long description is folded, and its "# Recipe" sits under the title's h1.
+    assert '<input type="checkbox" id="more-description" class="fold-toggle">' in page
+    assert "<h2>Recipe</h2>" in page and "<h1>Recipe</h1>" not in page
+    signed_in = alice.get(f"/w/{first['shortUUID']}").text
+    assert 'hx-post="/c/alice_channel/subscribe"' in signed_in
+
+
+def test_feeds_are_linked_where_people_look_for_them(alice_api, anon, clip, run_jobs):
+    upload(alice_api, clip, name="Fed")
+    run_jobs()
+    assert '<a class="feed" href="/feeds/videos.xml">RSS</a>' in anon.get("/").text
+    channel = anon.get("/c/alice_channel").text
+    assert re.search(r'<a class="feed" href="/feeds/videos.xml\?videoChannelId=\d+">RSS', channel)
+    account = anon.get("/a/alice").text
+    assert re.search(r'<a class="feed" href="/feeds/videos.xml\?accountId=\d+">RSS', account)
+
+
+def test_links_have_names_and_the_page_a_skip_link(alice_api, anon, clip, run_jobs):
+    upload(alice_api, clip, name="Named thumbnail")
+    run_jobs()
+    alice_api.put("/api/v1/video-channels/alice_channel",
+                  json={"support": "Support me at https://example.org/tip"})  # fmt: skip
+    home = anon.get("/").text
+    assert '<a class="skip" href="#main">Skip to the content</a>' in home
+    assert '<main id="main">' in home
+    assert re.search(r'class="thumb" aria-label="Named thumbnail"', home)
+    channel = html.unescape(anon.get("/c/alice_channel").text)
+    assert '<a href="https://example.org/tip" rel="noopener noreferrer nofollow">' in channel
