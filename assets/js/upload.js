@@ -118,6 +118,18 @@
     finish(problemMessage(request));
   }
 
+  // The title starts as the file's name, as PeerTube's upload form does.
+  const fileInput = form.querySelector("input[name=videofile]");
+  const nameInput = form.querySelector("input[name=name]");
+  if (fileInput && nameInput) {
+    fileInput.addEventListener("change", () => {
+      const file = fileInput.files && fileInput.files[0];
+      if (!file || nameInput.value.trim()) return;
+      const base = file.name.replace(/\.[^.]+$/, "").replace(/[_]+/g, " ").trim();
+      nameInput.value = base.slice(0, 120);
+    });
+  }
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (xhr) return; // already uploading

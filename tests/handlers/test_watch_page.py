@@ -59,3 +59,22 @@ def test_links_have_names_and_the_page_a_skip_link(alice_api, anon, clip, run_jo
     assert re.search(r'class="thumb" aria-label="Named thumbnail"', home)
     channel = html.unescape(anon.get("/c/alice_channel").text)
     assert '<a href="https://example.org/tip" rel="noopener noreferrer nofollow">' in channel
+
+
+def test_my_videos_is_a_manager_with_state_privacy_views_and_actions(
+    alice, alice_api, clip, run_jobs
+):
+    done = upload(alice_api, clip, name="Ready one", privacy=2)
+    run_jobs()
+    waiting = upload(alice_api, clip, name="Still waiting")
+    page = html.unescape(alice.get("/my-videos").text)
+    rows = re.findall(r"<tr>(.*?)</tr>", page[page.index("<tbody>") :], re.S)
+    assert len(rows) == 2
+    ready = next(r for r in rows if "Ready one" in r)
+    assert "Published" in ready and "Unlisted" in ready and "0 views" in ready
+    assert f'href="/videos/{done["uuid"]}/edit"' in ready
+    assert f'href="/videos/{done["uuid"]}/delete"' in ready
+    pending = next(r for r in rows if "Still waiting" in r)
+    assert "Waiting to be processed" in pending and "Public" in pending
+    assert f'href="/videos/{waiting["uuid"]}/delete"' in pending
+    assert "2 videos" in page

@@ -121,6 +121,8 @@ def test_user_uploads_with_progress_then_watches_once_transcoded(
     page.goto(f"{server.url}/videos/upload")
     page.evaluate(PROGRESS_OBSERVER)
     page.set_input_files("input[name=videofile]", str(long_clip))
+    # The title starts as the file's name.
+    assert page.input_value("#upload-form input[name=name]") == "six-seconds"
     page.fill("#upload-form input[name=name]", "Six seconds in a browser")
     with page.expect_response(
         lambda r: r.url.startswith(f"{server.url}/videos/upload") and r.request.method == "POST"
