@@ -23,7 +23,7 @@ class SearchPageHandler(PageHandler):
         context = {"q": q, "videos": found, "channels": chans, "job_id": job_id}
         if full:
             remote = search.is_remote_reference(q, self.shoal.host)
-            self.render_page("search.mako", remote=remote, **context)
+            self.render_page("search.mako", remote=remote, search_q=q, **context)
         else:
             self.render_fragment("search.mako", "results", **context)
 

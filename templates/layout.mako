@@ -20,9 +20,12 @@
 <header class="top">
   <a class="brand" href="/">${settings.instance_name}</a>
   <form method="get" action="/search" class="top-search" role="search">
-    <input name="q" placeholder="Search, or name@server" aria-label="Search">
+    <input name="q" value="${context.get('search_q', '')}" placeholder="Search, or name@server" aria-label="Search">
   </form>
-  <nav>
+  ## On phones the links fold into a menu; the checkbox opens it without JavaScript.
+  <input type="checkbox" id="menu-toggle" class="menu-toggle">
+  <label for="menu-toggle" class="menu-button" aria-label="Menu">Menu</label>
+  <nav aria-label="Main">
   % if user:
     <a href="/videos/upload" class="button primary">Upload</a>
     ${bell(unread_notifications(user))}

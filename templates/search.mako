@@ -31,11 +31,13 @@
 % endif
 </div>
 </%def>
+## The header's search box holds the query: one box on the page.
+% if q:
+<h1>Results for “${q}”</h1>
+% else:
 <h1>Search</h1>
-<form method="get" action="/search" class="search-form" role="search">
-  <input name="q" value="${q}" placeholder="Words, #tag, name@server or a video's URL" aria-label="Search">
-  <button type="submit" class="button primary">Search</button>
-</form>
+<p class="meta">Type words, a #tag, a channel's name@server or a video's URL in the search box above.</p>
+% endif
 % if q and not user and remote:
 <p class="meta">Sign in to look up videos and channels on other servers.</p>
 % endif

@@ -56,3 +56,10 @@ def test_a_local_users_handle_finds_their_channels(server, alice, anon, live_set
         api = client.get("/api/v1/search/video-channels", params={"search": handle}).json()
         assert [c["name"] for c in api["data"]] == ["alice_channel"]
     assert "Nothing found" in anon.get("/search", params={"q": f"nobody@{live_settings.host}"}).text
+
+
+def test_the_search_page_has_one_box_the_headers_holding_the_query(anon):
+    page = anon.get("/search", params={"q": "cats & dogs"}).text
+    assert page.count('name="q"') == 1
+    assert 'value="cats &amp; dogs"' in page
+    assert "<h1>Results for “cats &amp; dogs”</h1>" in page

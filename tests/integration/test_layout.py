@@ -45,7 +45,6 @@ def test_pages_hold_their_layout_on_desktop_and_phone(
     bob = server.client()
     bob.token("bob", PASSWORD)
     bob.post("/api/v1/users/me/subscriptions", json={"uri": "alice_channel"})
-    token = bob.cookies  # bob signs in through the page below
 
     for label, (width, height) in WIDTHS.items():
         context = chromium.new_context(viewport={"width": width, "height": height})
@@ -60,12 +59,28 @@ def test_pages_hold_their_layout_on_desktop_and_phone(
         page.click("button[type=submit]")
         page.wait_for_url(f"{server.url}/")
         for name, path in (
+            ("home", "/"),
             ("channel", "/c/alice_channel"),
             ("watch", f"/w/{ids['shortUUID']}"),
             ("subscriptions", "/subscriptions"),
+            ("search", "/search?q=video"),
+            ("my-videos", "/my-videos"),
         ):
             page.goto(server.url + path)
             page.wait_for_load_state("networkidle")
+            assert page.locator("h1").first.is_visible(), name
+            assert "function" not in page.title() and "<function" not in page.content()
+            header = page.locator("header.top").bounding_box()
+            nav = page.locator("header.top nav")
+            if label == "phone":  # one row, the links behind a Menu button
+                assert header["height"] < 70, f"{name}: the header is {header['height']}px high"
+                assert nav.is_hidden()
+                page.click("label.menu-button")
+                assert nav.is_visible() and nav.get_by_text("Subscriptions").is_visible()
+                page.click("label.menu-button")
+                assert nav.is_hidden()
+            else:
+                assert nav.is_visible() and page.locator("label.menu-button").is_hidden()
             overflow = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
@@ -73,4 +88,3 @@ def test_pages_hold_their_layout_on_desktop_and_phone(
             page.screenshot(path=str(tmp_path / f"{name}-{label}.png"), full_page=True)
         assert not errors, errors
         context.close()
-    del token
