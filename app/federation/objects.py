@@ -72,6 +72,14 @@ PREVIEW_WIDTH = 850
 # p2p-media-loader's peer protocol version, the "2" in PeerTube's swarm ids.
 P2P_MEDIA_LOADER_PEER_VERSION = 2
 _PUBLIC_FORMS = {PUBLIC, "as:Public", "Public"}
+# What the columns hold (models/videos.py): IntegerField is 32-bit on PostgreSQL,
+# BigIntegerField 64-bit, URLs and ids at most 2000 characters. A remote object is
+# read into these bounds, so storing it can never overflow a column.
+INT_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1
+MAX_URL = 2000
+MAX_ASPECT_RATIO = 100.0
+MAX_FPS = 1000.0
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -310,16 +318,14 @@ class RemoteVideo:
 
 
 def first_id(value: Any) -> str | None:
-    """The id of a reference: a string, an object (`id`, or a Link's `href`) or a list."""
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, dict):
-        ref = value.get("id") or value.get("href")
-        return ref if isinstance(ref, str) and ref else None
-    if isinstance(value, list):
-        for item in value:
-            ref = first_id(item)
-            if ref:
+    """The id of a reference: a string, an object (`id`, or a Link's `href`) or a list
+    of those. Lists inside lists are not looked into: no walk without bound."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str) and item:
+            return item
+        if isinstance(item, dict):
+            ref = item.get("id") or item.get("href")
+            if isinstance(ref, str) and ref:
                 return ref
     return None
 
@@ -353,7 +359,10 @@ def parse_datetime(value: Any) -> dt.datetime | None:
     else:
         return None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # year 1 or 9999 moved past the calendar's edge
+            return None
     return parsed
 
 
@@ -364,16 +373,18 @@ _DURATION = re.compile(
 
 
 def parse_duration(value: Any) -> int:
-    """'PT5S', 'PT1M5S', 'PT1H2M3.5S' (or a number of seconds) to whole seconds; 0 if unreadable."""
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int | float):
-        return max(0, round(value))
-    match = _DURATION.match(value.strip().upper()) if isinstance(value, str) else None
-    if not match:
-        return 0
-    parts = {k: float(v) if v else 0.0 for k, v in match.groupdict().items()}
-    return round(parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"])
+    """'PT5S', 'PT1M5S', 'PT1H2M3.5S' (or a number of seconds) to whole seconds; 0 if
+    unreadable, at most INT_MAX (some 68 years)."""
+    if isinstance(value, str):
+        match = _DURATION.match(value.strip().upper())
+        if not match:
+            return 0
+        seconds = 0.0
+        for unit, scale in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+            seconds += float(match[unit] or 0) * scale  # digits only: inf at worst
+    else:
+        seconds = _number(value) or 0.0
+    return round(min(max(seconds, 0.0), INT_MAX))
 
 
 def _as_list(value: Any) -> list:
@@ -396,8 +407,8 @@ def _links(value: Any) -> list[dict[str, Any]]:
 def _href(link: dict) -> str | None:
     ref = link.get("href") or link.get("url")
     if isinstance(ref, dict | list):
-        return first_id(ref)
-    return ref if isinstance(ref, str) and ref else None
+        return _url(first_id(ref))
+    return _url(ref) if isinstance(ref, str) else None
 
 
 def _media_type(link: dict) -> str:
@@ -409,6 +420,8 @@ def _number(value: Any) -> float | None:
     """A finite number from a JSON value (booleans are not numbers here)."""
     if isinstance(value, bool):
         return None
+    if isinstance(value, int):  # JSON integers have no bound; a float has
+        value = min(max(value, -(10**300)), 10**300)
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -416,9 +429,26 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _int(value: Any, default: int = 0) -> int:
+def _int(value: Any, default: int = 0, *, low: int = -INT_MAX, high: int = INT_MAX) -> int:
+    """A whole number clamped into [low, high]; `default` when there is none."""
     number = _number(value)
-    return default if number is None else int(number)
+    if number is None:
+        return default
+    return int(min(max(number, low), high))
+
+
+def _code(value: Any) -> int | None:
+    """A category or licence number; None when absent or not one a column can hold."""
+    number = _number(_identifier(value))
+    if number is None or not 0 < number <= INT_MAX:
+        return None
+    return int(number)
+
+
+def _bounded(value: Any, low: float, high: float) -> float | None:
+    """A number within [low, high], else None (an aspect ratio of 1e308 means nothing)."""
+    number = _number(value)
+    return number if number is not None and low <= number <= high else None
 
 
 def _identifier(value: Any) -> Any:
@@ -426,7 +456,15 @@ def _identifier(value: Any) -> Any:
 
 
 def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    """A string, without NUL characters (PostgreSQL refuses them in text)."""
+    return value.replace("\x00", "") if isinstance(value, str) else ""
+
+
+def _url(value: str | None) -> str | None:
+    """A URL a column can hold, else None."""
+    if not value or len(value) > MAX_URL or "\x00" in value:
+        return None
+    return value
 
 
 def _hls(link: dict) -> tuple[str | None, list[RemoteFile]]:
@@ -443,10 +481,10 @@ def _hls(link: dict) -> tuple[str | None, list[RemoteFile]]:
             files.append(
                 RemoteFile(
                     url=ref,
-                    height=_int(item.get("height")),
-                    width=_int(item.get("width")),
-                    size=_int(item.get("size")),
-                    fps=_number(item.get("fps")) or 0.0,
+                    height=_int(item.get("height"), low=0),
+                    width=_int(item.get("width"), low=0),
+                    size=_int(item.get("size"), low=0, high=BIGINT_MAX),
+                    fps=_bounded(item.get("fps"), 0.0, MAX_FPS) or 0.0,
                     playlist_url=f"{variant}.m3u8" if variant != ref else None,
                 )
             )
@@ -457,7 +495,7 @@ def _images(value: Any) -> tuple[str | None, str | None]:
     """(thumbnail, preview): the narrowest and the widest image."""
     images = []
     for item in _as_list(value):
-        if isinstance(item, str):
+        if isinstance(item, str) and _url(item):
             images.append((0, item))
         elif isinstance(item, dict) and item.get("type", "Image") == "Image":
             ref = _href(item)
@@ -523,8 +561,10 @@ def parse_video(obj: dict) -> RemoteVideo:
     ap_id = first_id(obj.get("id"))
     if not ap_id:
         raise ValueError("the Video object has no id")
-    name = obj.get("name")
-    if not isinstance(name, str) or not name.strip():
+    if _url(ap_id) is None:
+        raise ValueError("the Video object's id is too long")
+    name = _str(obj.get("name"))
+    if not name.strip():
         raise ValueError(f"the Video object {ap_id} has no name")
 
     page_url = master = sha256 = None
@@ -544,9 +584,7 @@ def parse_video(obj: dict) -> RemoteVideo:
     comments = obj.get("commentsEnabled")
     if not isinstance(comments, bool):
         comments = _int(obj.get("commentsPolicy"), 1) != 2
-    category = _int(_identifier(obj.get("category")), 0) or None
-    licence = _int(_identifier(obj.get("licence")), 0) or None
-    language = _identifier(obj.get("language"))
+    language = _str(_identifier(obj.get("language")))
     thumbnail, preview = _images(obj.get("icon"))
     account, channel = _attribution(obj.get("attributedTo"))
     is_public, is_listed = _audience(obj)
@@ -562,14 +600,14 @@ def parse_video(obj: dict) -> RemoteVideo:
         description=_str(obj.get("content")),
         duration=parse_duration(obj.get("duration")),
         tags=tags,
-        category=category,
-        licence=licence,
-        language=language if isinstance(language, str) and language else None,
+        category=_code(obj.get("category")),
+        licence=_code(obj.get("licence")),
+        language=language or None,
         nsfw=obj.get("sensitive") is True,
         published=parse_datetime(obj.get("published")),
         updated=parse_datetime(obj.get("updated")),
-        views=max(0, _int(obj.get("views"))),
-        aspect_ratio=_number(obj.get("aspectRatio")),
+        views=_int(obj.get("views"), low=0),
+        aspect_ratio=_bounded(obj.get("aspectRatio"), 1 / MAX_ASPECT_RATIO, MAX_ASPECT_RATIO),
         comments_enabled=comments,
         download_enabled=obj.get("downloadEnabled") is not False,
         support=_str(obj.get("support")),
