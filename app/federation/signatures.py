@@ -19,7 +19,9 @@ remote server reading our 403 sees what PeerTube would have said:
   (verified as rsa-sha256) and the ``(created)``/``(expires)`` pseudo-headers.
 
 This module is pure: it knows nothing of actors or the database. Callers turn a
-keyId into a PEM (``key_owner`` gives the actor URL to fetch).
+keyId into a PEM (``key_owner`` gives the actor URL to fetch). A caller that has to
+fetch the key calls ``check_request`` first and ``SignedRequest.verify`` once it has
+the PEM, so that a request refused on what can be checked here costs no fetch.
 """
 
 from __future__ import annotations
@@ -64,6 +66,34 @@ class VerifiedSignature:
 
     key_id: str
     actor: str
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """A request that passed every check but the RSA one: what remains needs the key.
+
+    ``check_request`` makes one; ``verify`` finishes with a PEM. A caller that must
+    fetch the key (an inbox) checks first, so a refused request costs no fetch.
+    """
+
+    key_id: str
+    signing_string: str
+    signature: str
+
+    @property
+    def actor(self) -> str:
+        return key_owner(self.key_id)
+
+    def verify(self, public_key_pem: str | None) -> VerifiedSignature:
+        """The RSA check with the signer's key; SignatureError 'Invalid signature' (a
+        refetched key may help) or 'ActivityPub signature could not be checked' (no key)."""
+        if not public_key_pem:
+            log.info("no public key for %s", self.key_id)
+            raise SignatureError("ActivityPub signature could not be checked")
+        if not _rsa_verify(public_key_pem, self.signing_string, self.signature):
+            log.info("invalid signature from %s", self.key_id)
+            raise SignatureError("Invalid signature")
+        return VerifiedSignature(key_id=self.key_id, actor=self.actor)
 
 
 def generate_keypair(bits: int = 2048) -> tuple[str, str]:
@@ -209,6 +239,31 @@ def verify_request(
     everything but the RSA check passed. The caller may then refetch the actor's key
     once and call again with the new PEM; any other reason will not change with a new key.
     """
+    signed = check_request(
+        method,
+        path_and_query,
+        headers,
+        body,
+        now=now,
+        max_skew=max_skew,
+        require_digest=require_digest,
+    )
+    pem = public_key_pem(signed.key_id) if callable(public_key_pem) else public_key_pem
+    return signed.verify(pem)
+
+
+def check_request(
+    method: str,
+    path_and_query: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    *,
+    now: float | None = None,
+    max_skew: float = 1800.0,
+    require_digest: bool | None = None,
+) -> SignedRequest:
+    """Every check of `verify_request` that needs no key, in the same order and with the
+    same refusals: the signature header, the Digest, the signed headers, the clock."""
     values = _normalise_headers(headers)
     raw = values.get("signature")
     if raw is None:
@@ -222,7 +277,6 @@ def verify_request(
         raise SignatureError("Invalid digest")
 
     params = parse_signature_header(raw)
-    key_id = params["keyId"]
     algorithm = params["algorithm"].lower()
     if algorithm not in _ALGORITHMS:
         raise SignatureError(f"{algorithm} is not supported")
@@ -238,15 +292,7 @@ def verify_request(
             raise SignatureError(f"{name} was not a signed header")
     if "date" not in names and "(created)" not in names:
         raise SignatureError("date or (created) must be included in signature")
-
-    pem = public_key_pem(key_id) if callable(public_key_pem) else public_key_pem
-    if not pem:
-        log.info("no public key for %s", key_id)
-        raise SignatureError("ActivityPub signature could not be checked")
-    if not _rsa_verify(pem, signing_string, params["signature"]):
-        log.info("invalid signature from %s", key_id)
-        raise SignatureError("Invalid signature")
-    return VerifiedSignature(key_id=key_id, actor=key_owner(key_id))
+    return SignedRequest(params["keyId"], signing_string, params["signature"])
 
 
 def _normalise_headers(headers: Mapping[str, str]) -> dict[str, str]:
