@@ -8,21 +8,16 @@ channels.py and videos.py.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 
 import tornado.web
-from tornado.httputil import HTTPHeaders
 
 from app.federation import actors, collections, inbox, publish, remote
 from app.federation.fetch import FetchError, fetch_json_async
-from app.federation.signatures import (
-    SignatureError,
-    key_owner,
-    parse_signature_header,
-    verify_request,
-)
+from app.federation.objects import host_of
+from app.federation.signatures import SignatureError, SignedRequest, check_request
+from app.ratelimit import RateLimiter
 from app.serialize import video_url
 from app.videos import find_video, listed_query
 from handlers.base import ActivityPubHandler, Problem, public
@@ -31,6 +26,12 @@ from models.federation import Actor, ActorType, Follow, FollowState
 from models.videos import Privacy, Video
 
 log = logging.getLogger(__name__)
+
+# A signer's actor document is fetched at most once in this window for each key id:
+# once when the actor is unknown, once more when its stored key fails (a rotation).
+# Without it, every forged request would make this server GET a URL of the sender's
+# choosing.
+KEY_FETCH_WINDOW = 300.0
 
 
 @tornado.web.stream_request_body
@@ -56,40 +57,59 @@ class InboxHandler(ActivityPubHandler):
         else:
             self.body.extend(chunk)
 
+    def _may_fetch(self, why: str, signer_url: str) -> bool:
+        """Whether the signer's document may be fetched now (see KEY_FETCH_WINDOW)."""
+        limiter: RateLimiter = self.application.settings.setdefault(
+            "key_fetch_limiter", RateLimiter(1, KEY_FETCH_WINDOW)
+        )
+        return limiter.hit(f"{why} {signer_url}")
+
     async def _key_for(self, signer_url: str, refresh: bool) -> str | None:
         actor = Actor.get_or_none(Actor.ap_id == signer_url)
-        if actor is not None and actor.public_key and not refresh:
-            return actor.public_key
+        stored = actor.public_key if actor is not None else None
+        if stored and not refresh:
+            return stored
+        if host_of(signer_url) == self.shoal.host:
+            return None  # our own actors are not remote (ap_id is NULL): nothing to fetch
+        if not self._may_fetch("refresh" if stored else "fetch", signer_url):
+            log.info("key of %s not fetched again so soon", signer_url)
+            return stored
         try:
             doc = await fetch_json_async(self.shoal, signer_url)
+            remote.check_document(doc, signer_url)
             # The key is what is needed here; a Group's owner (another fetch) waits for the worker.
             # Writes go to a thread: on SQLite one may wait for the write lock, and the
             # event loop must keep serving meanwhile.
             actor = await asyncio.to_thread(
                 remote.upsert_actor, self.shoal, doc, profile=doc.get("type") != "Group"
             )
-        except (FetchError, remote.RemoteError) as err:
+        except (FetchError, remote.RemoteError, RecursionError) as err:
             log.info("key of %s not fetched: %s", signer_url, err)
-            return actor.public_key if actor is not None else None
+            return stored
         return actor.public_key
 
-    async def _verify(self) -> str:
-        headers: HTTPHeaders = self.request.headers
-        raw = headers.get("Signature") or headers.get("Authorization", "")
-        try:
-            signer = key_owner(parse_signature_header(raw)["keyId"]) if raw else ""
-        except (SignatureError, KeyError):
-            raise Problem(403, "Invalid signature") from None
+    def _check_signature(self) -> SignedRequest:
+        """What can be checked without the key (Digest, Date, signed headers): no fetch
+        happens for a request that fails here."""
         path = self.request.uri or self.request.path
-        for refresh in (False, True):  # a failed check refetches the key once (rotation)
-            key = await self._key_for(signer, refresh) if signer else None
-            try:
-                verify_request("POST", path, headers, self.request.body, key or (lambda _k: None))
-                return signer
-            except SignatureError as err:
-                if str(err) != "Invalid signature" or refresh:
-                    raise Problem(403, str(err)) from None
-        raise Problem(403, "Invalid signature")
+        try:
+            return check_request("POST", path, self.request.headers, self.request.body)
+        except SignatureError as err:
+            raise Problem(403, str(err)) from None
+
+    async def _verify(self, signed: SignedRequest) -> None:
+        """The RSA check, with the stored key, else a fetched one; a stored key that fails
+        is refetched (the actor may have rotated it), within KEY_FETCH_WINDOW."""
+        try:
+            signed.verify(await self._key_for(signed.actor, refresh=False))
+            return
+        except SignatureError as err:
+            if str(err) != "Invalid signature":
+                raise Problem(403, str(err)) from None
+        try:
+            signed.verify(await self._key_for(signed.actor, refresh=True))
+        except SignatureError as err:
+            raise Problem(403, str(err)) from None
 
     @public
     def get(self, kind: str | None = None, name: str | None = None) -> None:
@@ -109,15 +129,14 @@ class InboxHandler(ActivityPubHandler):
         self.request.body = bytes(self.body)
         if kind and name is not None and actors.find_local(name, _types(kind)) is None:
             raise Problem(404, "Actor not found")
-        signer = await self._verify()
+        signed = self._check_signature()
+        # The body (its Digest already checked) is read before any key is fetched: an
+        # activity that is not the signer's own is refused on what it says.
         try:
-            data = json.loads(self.request.body)
-        except ValueError:
-            raise Problem(400, "The body is not JSON.") from None
-        try:
-            activity = inbox.check(data, signer)
+            activity = inbox.check(inbox.parse(self.request.body), signed.actor)
         except inbox.InboxError as err:
             raise Problem(400, str(err)) from None
+        await self._verify(signed)
         await asyncio.to_thread(inbox.store, activity, self.request.body)  # see _key_for
         self.set_status(202)  # accepted: a job applies it
         self.clear_header("Content-Type")

@@ -14,9 +14,11 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+import peewee
+
 from app import jobs, notifications
 from app.federation import actors, backfill, publish, remote
-from app.federation.fetch import FetchError, fetch_json
+from app.federation.fetch import FetchError
 from app.federation.objects import first_id, host_of
 from app.settings import Settings
 from models import db, utcnow
@@ -27,16 +29,46 @@ log = logging.getLogger(__name__)
 
 INBOX_JOB = "inbox"
 MAX_BODY = 512 * 1024
+# PeerTube's deepest activity (an Update{Video}: object, url, Link, tag, Link, attachment)
+# nests about eight levels; anything far deeper is an attack on the parser, not data.
+MAX_DEPTH = 32
+# Errors that pass: the job is retried (a server down for a while, a database busy).
+TRANSIENT = (FetchError, peewee.OperationalError, peewee.InterfaceError)
 
 
 class InboxError(ValueError):
     """An activity refused at the door; the message is sent back."""
 
 
+def parse(body: bytes) -> Any:
+    """The JSON of a body; InboxError if it is not JSON or nests without end."""
+    try:
+        return json.loads(body)
+    except RecursionError:  # json gives up past the interpreter's recursion limit
+        raise InboxError("The activity is nested too deeply.") from None
+    except ValueError:
+        raise InboxError("The body is not JSON.") from None
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON `value` nests deeper than `limit` (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def check(activity: Any, signer: str) -> dict:
     """Shape checks before storing: an object with id, type and the signer as actor."""
     if not isinstance(activity, dict):
         raise InboxError("An activity is a JSON object.")
+    if too_deep(activity):
+        raise InboxError("The activity is nested too deeply.")
     if not isinstance(activity.get("type"), str) or not first_id(activity.get("id")):
         raise InboxError("The activity has no id or type.")
     actor = first_id(activity.get("actor"))
@@ -87,18 +119,37 @@ def _without_signature(activity: dict) -> dict:
 
 
 def run_job(settings: Settings, payload: dict) -> None:
+    """The `inbox` job: apply one stored activity. Its row ends 'done', or 'failed' with
+    the reason: at once for an activity that will never apply, and also while a
+    passing error (a server down) is retried, so no row waits unexplained."""
     row = InboxActivity.get_or_none(InboxActivity.id == payload["id"])
     if row is None or row.state == "done":
         return
     try:
         apply(settings, json.loads(row.body))
     except (remote.RemoteError, InboxError) as err:
-        InboxActivity.update(state="failed", error=str(err)).where(
-            InboxActivity.id == row.id
-        ).execute()
+        _failed(row, str(err))
         log.info("activity %s not applied: %s", row.ap_id, err)
         return
-    InboxActivity.update(state="done").where(InboxActivity.id == row.id).execute()
+    except TRANSIENT as err:
+        if isinstance(err, FetchError) and err.permanent:
+            _failed(row, str(err))
+            log.info("activity %s not applied: %s", row.ap_id, err)
+            return
+        _failed(row, f"{err} (the job tries again, a few times)")
+        raise
+    except Exception as err:
+        # A bug or a value nothing expected: retrying will not help; say so on the row.
+        _failed(row, f"{type(err).__name__}: {err}")
+        log.exception("activity %s could not be applied", row.ap_id)
+        return
+    InboxActivity.update(state="done", error="").where(InboxActivity.id == row.id).execute()
+
+
+def _failed(row: InboxActivity, reason: str) -> None:
+    InboxActivity.update(state="failed", error=reason[:4000]).where(
+        InboxActivity.id == row.id
+    ).execute()
 
 
 def _local_actor(settings: Settings, url: str | None) -> Actor | None:
@@ -146,17 +197,20 @@ def apply(settings: Settings, activity: dict) -> None:
 
 
 def _on_announce(settings: Settings, obj: Any) -> None:
-    """Fetch the announced video from its origin (an embedded copy is not trusted)."""
+    """Fetch the announced video from its origin: an embedded copy comes from whoever
+    announces it, who may be anyone, so it is not read at all."""
     object_id = first_id(obj)
     if not object_id or host_of(object_id) == settings.host:
         return
     if Video.select().where(Video.ap_id == object_id).exists():
         return  # already known; its own server sends Updates
     try:
-        doc = fetch_json(settings, object_id)
+        doc = remote.fetch_object(settings, object_id)
     except FetchError as err:
         raise remote.RemoteError(f"announced object not fetched: {err}") from None
-    if doc.get("type") == "Video" and host_of(first_id(doc.get("id")) or "") == host_of(object_id):
+    if doc.get("type") == "Video":
+        # The document is the origin's own (its id is the URL fetched); upsert_video
+        # checks that the channel and account it names are on that origin too.
         remote.upsert_video(settings, doc)
 
 
@@ -213,15 +267,16 @@ def _on_answer(settings: Settings, sender: Actor, obj: Any, *, accepted: bool) -
 
 
 def _on_object(settings: Settings, sender: Actor, obj: Any) -> None:
+    """Create or Update: of a video by its account or channel, of an actor by itself."""
     if isinstance(obj, str):
         try:
-            obj = fetch_json(settings, obj)
+            obj = remote.fetch_object(settings, obj)
         except FetchError as err:
             raise remote.RemoteError(f"object not fetched: {err}") from None
     if not isinstance(obj, dict):
         return
     kind = obj.get("type")
     if kind == "Video":
-        remote.upsert_video(settings, obj, sender=sender)
-    elif kind in remote.ACTOR_TYPES and first_id(obj) and host_of(first_id(obj)) == sender.host:
-        remote.upsert_actor(settings, obj)
+        remote.upsert_video(settings, obj, editor=sender)
+    elif kind in remote.ACTOR_TYPES:
+        remote.update_actor(settings, obj, sender)

@@ -3,6 +3,11 @@
 Everything here is idempotent: storing the same document twice changes
 nothing, and a newer document updates what was stored. Fetches happen in
 workers, never on a page's request path.
+
+Who may say what: a document fetched is stored only if it names itself by the URL
+it was fetched from; a video's channel and account are on the video's own host; a
+video is created or changed by its account or channel, an actor by itself; and an
+actor's key is only ever read from its own document at its origin.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ log = logging.getLogger(__name__)
 
 STALE_AFTER = dt.timedelta(days=2)
 ACTOR_TYPES = {t.value for t in ActorType}
+MAX_URL = 2000  # the URL columns of Actor and Video
+MAX_HOST = 255
 
 
 class RemoteError(ValueError):
@@ -36,44 +43,83 @@ class RemoteError(ValueError):
 
 
 def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    """A string, without NUL characters (PostgreSQL refuses them in text)."""
+    return value.replace("\x00", "") if isinstance(value, str) else ""
+
+
+def _link(value: Any) -> str:
+    """A URL a column can hold, else ''."""
+    text = _str(value)
+    return text if len(text) <= MAX_URL else ""
+
+
+def check_document(doc: dict, url: str) -> None:
+    """A fetched document must name itself by the URL it was fetched from: else a
+    server could hand out, under its own URL, another server's actor or video."""
+    named = first_id(doc.get("id"))
+    if named != url:
+        raise RemoteError(f"the document at {url[:300]} names itself {str(named)[:300]}")
+
+
+def fetch_object(settings: Settings, url: str) -> dict:
+    """GET an object at its origin and check that it is the one named (FetchError when
+    the fetch fails, RemoteError when the answer is not that object)."""
+    try:
+        doc = fetch.fetch_json(settings, url)
+    except RecursionError:  # the JSON parser's own limit: a document nested without end
+        raise RemoteError(f"the document at {url[:300]} is nested too deeply") from None
+    check_document(doc, url)
+    return doc
+
+
+def _key_of(doc: dict) -> str:
+    key = doc.get("publicKey") or {}
+    if isinstance(key, list):
+        key = key[0] if key else {}
+    return _str(key.get("publicKeyPem")) if isinstance(key, dict) else ""
 
 
 def _name_of(doc: dict) -> str:
     return _str(doc.get("name")) or _str(doc.get("preferredUsername"))
 
 
-def upsert_actor(settings: Settings, doc: dict, *, profile: bool = True) -> Actor:
+def upsert_actor(
+    settings: Settings, doc: dict, *, profile: bool = True, keep_key: bool = False
+) -> Actor:
     """Store or refresh a remote actor from its document; link its account or channel.
 
+    The caller vouches that `doc` comes from the actor's origin (see fetch_object), or
+    passes keep_key=True: then the key stored is kept and the document's is ignored.
     profile=False stores only the actor (keys, inboxes): what an inbox needs on
     the request path, with no further fetch.
     """
     ap_id = first_id(doc)
-    if not ap_id or doc.get("type") not in ACTOR_TYPES:
+    kind = doc.get("type")
+    if not ap_id or not isinstance(kind, str) or kind not in ACTOR_TYPES:
         raise RemoteError("not an actor document")
     host = host_of(ap_id)
     if host == settings.host:
         raise RemoteError("that actor is local")
+    if len(ap_id) > MAX_URL or "\x00" in ap_id or len(host) > MAX_HOST:
+        raise RemoteError("the actor's id is too long")
     username = _str(doc.get("preferredUsername")) or ap_id.rstrip("/").rsplit("/", 1)[-1]
-    key = doc.get("publicKey") or {}
-    if isinstance(key, list):
-        key = key[0] if key else {}
     endpoints = doc.get("endpoints") or {}
     fields = {
-        "type": doc["type"],
-        "name": username[:100],
+        "type": kind,
+        "name": _str(username)[:100],
         "host": host,
-        "inbox": _str(doc.get("inbox")),
-        "shared_inbox": _str(endpoints.get("sharedInbox")) if isinstance(endpoints, dict) else "",
-        "outbox": _str(doc.get("outbox")),
-        "followers_url": _str(doc.get("followers")),
-        "following_url": _str(doc.get("following")),
-        "url": first_id(doc.get("url")) or ap_id,
-        "public_key": _str(key.get("publicKeyPem")) if isinstance(key, dict) else "",
+        "inbox": _link(doc.get("inbox")),
+        "shared_inbox": _link(endpoints.get("sharedInbox")) if isinstance(endpoints, dict) else "",
+        "outbox": _link(doc.get("outbox")),
+        "followers_url": _link(doc.get("followers")),
+        "following_url": _link(doc.get("following")),
+        "url": _link(first_id(doc.get("url"))) or ap_id,
+        "public_key": _key_of(doc),
         "fetched_at": utcnow(),
         "updated_at": utcnow(),
     }
+    if keep_key:
+        del fields["public_key"], fields["fetched_at"]
     if not fields["inbox"]:
         raise RemoteError("the actor has no inbox")
     # A channel's owner is fetched first: no fetch waits inside the transaction, which
@@ -82,7 +128,7 @@ def upsert_actor(settings: Settings, doc: dict, *, profile: bool = True) -> Acto
     with db.atomic():
         actor = Actor.get_or_none(Actor.ap_id == ap_id)
         if actor is None:
-            actor = Actor.create(ap_id=ap_id, **fields)
+            actor = Actor.create(ap_id=ap_id, **{"public_key": "", **fields})
         else:
             Actor.update(**fields).where(Actor.id == actor.id).execute()
             actor = Actor.get_by_id(actor.id)
@@ -118,18 +164,20 @@ def _upsert_account(actor: Actor, doc: dict) -> Account:
 
 
 def _owner_of(settings: Settings, doc: dict) -> Account | None:
-    """The account of a Group's owner (its first attributedTo), fetched if unknown."""
+    """The account of a Group's owner (its first attributedTo, on the Group's own host),
+    fetched if unknown."""
     owner_id = None
-    for ref in doc.get("attributedTo") or []:
+    refs = doc.get("attributedTo")
+    for ref in refs if isinstance(refs, list) else [refs] if refs else []:
         if isinstance(ref, dict) and ref.get("type") == "Person" or isinstance(ref, str):
             owner_id = first_id(ref)
             break
-    if not owner_id:
-        return None
+    if not owner_id or host_of(owner_id) != host_of(first_id(doc) or ""):
+        return None  # another server's person does not own a channel here
     owner_actor = Actor.get_or_none(Actor.ap_id == owner_id)
     if owner_actor is None:
         try:
-            owner_actor = upsert_actor(settings, fetch.fetch_json(settings, owner_id))
+            owner_actor = upsert_actor(settings, fetch_object(settings, owner_id))
         except (fetch.FetchError, RemoteError) as err:
             log.info("owner %s of %s not fetched: %s", owner_id, first_id(doc), err)
             return None
@@ -174,11 +222,26 @@ def get_actor(settings: Settings, url: str, *, refresh: bool = False) -> Actor:
     if actor is not None and fresh and not refresh and _has_profile(actor):
         return actor
     try:
-        return upsert_actor(settings, fetch.fetch_json(settings, url))
+        return upsert_actor(settings, fetch_object(settings, url))
     except fetch.FetchError:
         if actor is not None and not refresh:
             return actor  # a server down for a while keeps its actors
         raise
+
+
+def update_actor(settings: Settings, doc: dict, sender: Actor) -> Actor:
+    """An Update{Person|Group}: an actor updates only itself. Its profile is read from
+    the copy it sent; a key that differs from the stored one is read from the actor's
+    own document at its origin instead (a server down keeps the stored key)."""
+    if first_id(doc) != sender.ap_id:
+        raise RemoteError("an actor may only update itself")
+    key = _key_of(doc)
+    if key and key != sender.public_key:
+        try:
+            get_actor(settings, sender.ap_id, refresh=True)
+        except fetch.FetchError as err:
+            log.info("key of %s not refreshed: %s", sender.ap_id, err)
+    return upsert_actor(settings, doc, keep_key=True)
 
 
 def _stored_actor(url: str) -> Actor | None:
@@ -207,30 +270,71 @@ def resolve_handle(settings: Settings, handle: str) -> Actor:
 
 
 def upsert_video(
-    settings: Settings, obj: dict, *, sender: Actor | None = None, notify: bool = True
+    settings: Settings,
+    obj: dict,
+    *,
+    sender: Actor | None = None,
+    notify: bool = True,
+    editor: Actor | None = None,
 ) -> Video | None:
     """Store or update a remote video from its Video object. None if it is not ours to keep.
 
+    The channel and account the video names must be on the video's own host.
+    `sender`: the actor whose server the object came from (an outbox read, a signed
+    delivery); the video must be on its host. `editor`: the actor that sent a Create or
+    Update of it; it must be the video's account or channel (for a video stored here
+    already: the ones stored), and stands for `sender` too. An object fetched from its
+    origin (fetch_object) needs neither.
     notify=False stores a new video without telling subscribers (an old video backfilled).
     """
     try:
         remote = parse_video(obj)
     except ValueError as err:  # a malformed object will not get better: fail, no retry
         raise RemoteError(str(err)) from None
-    if host_of(remote.ap_id) == settings.host:
+    host = host_of(remote.ap_id)
+    if host == settings.host:
         return Video.get_or_none(Video.uuid == uuidlib.UUID(remote.uuid)) if remote.uuid else None
-    if sender is not None and sender.host != host_of(remote.ap_id):
+    vouching = sender or editor
+    if vouching is not None and vouching.host != host:
         raise RemoteError("the video's host differs from its sender's")
     if not remote.attributed_channel:
         raise RemoteError("the video names no channel")
+    for what, ref in (
+        ("channel", remote.attributed_channel),
+        ("account", remote.attributed_account),
+    ):
+        if ref and host_of(ref) != host:
+            raise RemoteError(f"the video's {what} is on another host ({host_of(ref)}) than it")
     channel_actor = get_actor(settings, remote.attributed_channel)
     channel = Channel.get_or_none(Channel.actor == channel_actor)
     if channel is None:
         raise RemoteError("the video's channel is not a Group")
-    return _store_video(remote, channel, notify=notify)
+    return _store_video(remote, channel, notify=notify, editor=editor)
 
 
-def _store_video(remote: RemoteVideo, channel: Channel, *, notify: bool = True) -> Video:
+def _check_editor(
+    editor: Actor, remote: RemoteVideo, video: Video | None, channel: Channel
+) -> None:
+    """RemoteError unless `editor` may create or change this video (see upsert_video).
+
+    A video stored here: its stored channel or account. One whose channel's owner was
+    not known (the channel stands for its own account) may also be changed by the
+    account the object names, if it keeps that channel. A new video: the account or
+    channel it names. (PeerTube's server actor never sends these; it is not accepted.)
+    """
+    if video is None:
+        allowed = editor.ap_id in (remote.attributed_account, remote.attributed_channel)
+    else:
+        owners = (video.owner_channel_actor, video.owner_account_actor)
+        stand_in = owners[0] == owners[1] and video.channel_id == channel.id
+        allowed = editor.id in owners or (stand_in and editor.ap_id == remote.attributed_account)
+    if not allowed:
+        raise RemoteError(f"{editor.ap_id[:300]} is not the video's account or channel")
+
+
+def _store_video(
+    remote: RemoteVideo, channel: Channel, *, notify: bool = True, editor: Actor | None = None
+) -> Video:
     privacy = Privacy.PUBLIC if remote.is_listed else Privacy.UNLISTED
     values = {
         "channel": channel,
@@ -259,11 +363,16 @@ def _store_video(remote: RemoteVideo, channel: Channel, *, notify: bool = True) 
     }
     video_uuid = uuidlib.UUID(remote.uuid) if remote.uuid else uuidlib.uuid4()
     with db.atomic():
-        # The video (by its id), and whichever video holds its uuid here: one query.
+        # The video (by its id) with the actors that own it, and whichever video holds
+        # its uuid here: one query.
         found = list(
-            Video.select().where((Video.ap_id == remote.ap_id) | (Video.uuid == video_uuid))
+            _with_owners(Video.select(Video))
+            .where((Video.ap_id == remote.ap_id) | (Video.uuid == video_uuid))
+            .objects()
         )
         video = next((v for v in found if v.ap_id == remote.ap_id), None)
+        if editor is not None:
+            _check_editor(editor, remote, video, channel)
         if video is None:
             if found:
                 video_uuid = uuidlib.uuid4()  # a remote uuid must not shadow another video
@@ -276,6 +385,9 @@ def _store_video(remote: RemoteVideo, channel: Channel, *, notify: bool = True) 
             Video.update(**values).where(Video.id == video.id).execute()
             video = Video.get_by_id(video.id)
             VideoFile.delete().where(VideoFile.video == video).execute()
+        by_height = {}  # one rendition per height (the column is unique per video)
+        for f in remote.files:
+            by_height.setdefault(f.height, f)
         files = [
             {
                 "video": video.id,
@@ -287,29 +399,65 @@ def _store_video(remote: RemoteVideo, channel: Channel, *, notify: bool = True) 
                 "filename": f.url,
                 "playlist": f.playlist_url or "",
             }
-            for f in remote.files
+            for f in by_height.values()
         ]
         if files:
             VideoFile.insert_many(files).execute()
     return video
 
 
+def _with_owners(query):
+    """A Video query that also reads the ids of the actors owning each video, as
+    `owner_channel_actor` and `owner_account_actor`."""
+    return (
+        query.select_extend(
+            Channel.actor.alias("owner_channel_actor"), Account.actor.alias("owner_account_actor")
+        )
+        .join(Channel)
+        .join(Account)
+        .switch(Video)
+    )
+
+
 def delete_remote(settings: Settings, object_id: str, sender: Actor) -> bool:
-    """Delete a remote video or actor named by a Delete from its own server."""
+    """Delete a remote video (sent by its account or channel) or actor (sent by itself).
+
+    A Delete of a video from another actor of its server is applied only if the origin
+    confirms the video is gone (its owner may have changed since it was stored here).
+    """
     if host_of(object_id) != sender.host:
         raise RemoteError("a server may only delete its own objects")
-    video = Video.get_or_none(Video.ap_id == object_id)
+    video = _with_owners(Video.select(Video)).where(Video.ap_id == object_id).objects().first()
     if video is not None:
+        if sender.id not in (video.owner_channel_actor, video.owner_account_actor):
+            _confirm_gone(settings, object_id, sender)
         video.delete_instance(recursive=True)
         shutil.rmtree(settings.media_dir / "hls" / str(video.uuid), ignore_errors=True)
         return True
     actor = Actor.get_or_none(Actor.ap_id == object_id)
     if actor is not None:
+        if actor.id != sender.id:
+            raise RemoteError("an actor may only delete itself")
         Account.delete().where(Account.actor == actor).execute()
         Channel.delete().where(Channel.actor == actor).execute()
         actor.delete_instance(recursive=True)
         return True
     return False
+
+
+def _confirm_gone(settings: Settings, object_id: str, sender: Actor) -> None:
+    """Return if the origin answers 404 or 410 for the object; RemoteError if it has it
+    or refuses; FetchError (the job tries again) if it does not answer now."""
+    refused = f"{sender.ap_id[:300]} is not the video's account or channel"
+    try:
+        fetch_object(settings, object_id)
+    except fetch.FetchError as err:
+        if err.status in (404, 410):
+            return
+        if not err.permanent:
+            raise
+        raise RemoteError(f"{refused}, and its origin answers: {err}") from None
+    raise RemoteError(f"{refused}, and its origin still has it")
 
 
 def same_host(a: str, b: str) -> bool:
@@ -350,12 +498,15 @@ def refresh_video(settings: Settings, payload: dict) -> None:
     if video is None or video.is_local:
         return
     try:
-        doc = fetch.fetch_json(settings, video.ap_id)
+        doc = fetch_object(settings, video.ap_id)
     except fetch.FetchError as err:
         if err.status == 410:
             video.delete_instance(recursive=True)
         else:
             log.info("refresh of %s failed, keeping it: %s", video.ap_id, err)
         return
-    if doc.get("type") == "Video" and first_id(doc) == video.ap_id:
+    except RemoteError as err:
+        log.info("refresh of %s refused, keeping it: %s", video.ap_id, err)
+        return
+    if doc.get("type") == "Video":
         upsert_video(settings, doc)

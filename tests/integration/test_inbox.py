@@ -313,7 +313,6 @@ def test_peertube_activities_make_update_and_delete_remote_videos_and_channels(s
         raise fetch.FetchError(f"{url}: this test has no PeerTube to fetch from")
 
     monkeypatch.setattr(fetch, "fetch_json", no_network)
-    monkeypatch.setattr(inbox, "fetch_json", no_network)
     settings = server.settings
     anon = server.client()
 
