@@ -368,7 +368,7 @@ def transcode_video(
         for r in result.renditions:
             VideoFile.create(
                 video=video,
-                resolution=r.height,
+                resolution=r.resolution,
                 width=r.width,
                 height=r.height,
                 fps=r.fps,

@@ -63,6 +63,7 @@ class Rendition:
 
     height: int  # 0 for the audio-only rendition
     width: int
+    resolution: int  # the shorter side (720 for 1280x720 and for 720x1280); 0 audio-only
     fps: float
     bandwidth: int  # peak-ish bits/s, as for the HLS BANDWIDTH attribute
     codecs: str  # e.g. 'avc1.64001e,mp4a.40.2'
@@ -176,6 +177,7 @@ def _filter_graph(
 class _Plan:
     height: int
     width: int
+    resolution: int  # the shorter side: the rendition's label, as PeerTube names it
     filename: str
     playlist: str
     sar: Fraction = Fraction(1)
@@ -214,7 +216,7 @@ class _Worker(threading.Thread):
         self.vstream = self.astream = None
         if fps is not None:
             self.vstream = self.out.add_stream(
-                "libx264", rate=fps, options=x264_options(plan.height, float(fps), gop)
+                "libx264", rate=fps, options=x264_options(plan.resolution, float(fps), gop)
             )
             self.vstream.width = plan.width
             self.vstream.height = plan.height
@@ -421,12 +423,20 @@ class _Pipeline:
         plans = []
         if self.video is not None:
             self.aspect, self.rate, sar = _source_geometry(self.video, self.info)
-            for height in plan_ladder(self.info.height, ladder):
-                name = f"{prefix}-{height}"
-                width = even(height * self.aspect)
-                plans.append(_Plan(height, width, f"{name}-fragmented.mp4", f"{name}.m3u8", sar))
+            # Ladder steps are the shorter side (PeerTube's resolutions): a portrait 720x1280
+            # upload tops out at 720p, 720 wide, never at a "1080p" 608 wide.
+            portrait = self.info.height > self.info.width
+            for step in plan_ladder(min(self.info.width, self.info.height), ladder):
+                name = f"{prefix}-{step}"
+                if portrait:
+                    width, height = step, even(step / self.aspect)
+                else:
+                    width, height = even(step * self.aspect), step
+                plans.append(
+                    _Plan(height, width, step, f"{name}-fragmented.mp4", f"{name}.m3u8", sar)
+                )
         else:
-            plans.append(_Plan(0, 0, f"{prefix}-0-fragmented.mp4", f"{prefix}-0.m3u8"))
+            plans.append(_Plan(0, 0, 0, f"{prefix}-0-fragmented.mp4", f"{prefix}-0.m3u8"))
         pixels = sum(plan.width * plan.height for plan in plans)
         for plan in plans:
             path = os.path.join(out_dir, plan.filename)
@@ -572,6 +582,7 @@ def _write_hls(
         Rendition(
             height=item.height,
             width=item.width,
+            resolution=worker.plan.resolution,
             fps=item.fps if item.height else 0.0,
             bandwidth=hls.peak_bandwidth(layout),
             codecs=layout.codecs,
@@ -581,7 +592,7 @@ def _write_hls(
             has_video=any(t.kind == "video" for t in layout.tracks),
             has_audio=any(t.kind == "audio" for t in layout.tracks),
         )
-        for item, layout in zip(media, package.layouts, strict=True)
+        for worker, item, layout in zip(workers, media, package.layouts, strict=True)
     ]
     return TranscodeResult(
         duration=round(duration, 3),

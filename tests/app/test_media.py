@@ -367,6 +367,12 @@ def test_phone_video_is_transcoded_upright(tmp_path: Path) -> None:
     source = make_clip(str(tmp_path / "phone.mp4"), seconds=1.0, rotation=90)
     out = tmp_path / "out"
     out.mkdir()
-    result = transcode(source, str(out), ladder=(240,))
-    assert [(r.width, r.height) for r in result.renditions] == [(180, 240)]
+    result = transcode(source, str(out), ladder=(1080, 240, 144))
+    # Labelled by the shorter side, as PeerTube: 240p is the source's own 240x320, and no
+    # rendition is larger than the source (a "1080p" would be upscaled).
+    assert [(r.resolution, r.width, r.height) for r in result.renditions] == [
+        (240, 240, 320),
+        (144, 144, 192),
+    ]
+    assert [r.filename.rsplit("-", 2)[-2] for r in result.renditions] == ["240", "144"]
     assert result.aspect_ratio == 0.75
