@@ -64,6 +64,14 @@ def player_context(handler: PageHandler, video: Video, master_url: str) -> dict[
         "ice_servers": json.dumps(server.rtc_config()["iceServers"]),
         "import_map": "",
         "fallback": plain_file(handler, video),
+        # Sound only: a waveform picture stands in for the missing one.
+        "poster": (
+            f"/lazy-static/previews/{video.uuid}.jpg"
+            if video.preview
+            else handler.static_url("img/audio.svg")
+            if not any(f.has_video for f in video.files)
+            else ""
+        ),
     }
     if enabled:
         context["import_map"] = import_map(handler)

@@ -15,15 +15,15 @@ the page's CSP allows exactly its hash).
   data-segments-sha256="${player['segments_sha256']}"
   data-ice-servers="${player['ice_servers']}"
   % endif
-  % if video.preview:
-  poster="/lazy-static/previews/${video.uuid}.jpg"
+  % if player['poster']:
+  poster="${player['poster']}"
   % endif
   data-views="/api/v1/videos/${video.uuid}/views"></video>
 <noscript>
   % if player['fallback']:
   <video class="plain" controls playsinline preload="metadata" src="${player['fallback']}"
-    % if video.preview:
-    poster="/lazy-static/previews/${video.uuid}.jpg"
+    % if player['poster']:
+    poster="${player['poster']}"
     % endif
   ></video>
   <p class="noscript">Playing one quality without JavaScript. Choosing the quality and

@@ -42,11 +42,13 @@ from app.serialize import embed_html, torrent_fields
   </div>
   <div class="player-bar">
     ${player_ui.p2p_bar(player)}
+    % if any(f.resolution for f in files):
     <label hidden>Quality <select id="quality"><option value="-1">Auto</option>
     % for f in files:
       <option value="${f.resolution}">${f"{f.resolution}p" if f.resolution else "Audio"}</option>
     % endfor
     </select></label>
+    % endif
   </div>
 % else:
   ${state(video)}

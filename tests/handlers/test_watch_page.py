@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 from models.videos import Video
+from tests.clips import make_clip
 from tests.handlers.test_api_videos import upload
 
 LONG = "# Recipe\n\n" + "\n\n".join(f"Step {n}: stir for a while." for n in range(1, 12))
@@ -78,3 +80,16 @@ def test_my_videos_is_a_manager_with_state_privacy_views_and_actions(
     assert "Waiting to be processed" in pending and "Public" in pending
     assert f'href="/videos/{waiting["uuid"]}/delete"' in pending
     assert "2 videos" in page
+
+
+def test_a_sound_only_video_shows_a_waveform_picture_and_no_quality_menu(
+    alice_api, anon, tmp_path, run_jobs
+):
+    tone = Path(make_clip(str(tmp_path / "tone.m4a"), video=False))
+    ids = upload(alice_api, tone, name="Only sound")
+    run_jobs()
+    page = anon.get(f"/w/{ids['shortUUID']}").text
+    poster = re.search(r'<video id="player"[^>]*?poster="([^"]+)"', page, re.S).group(1)
+    assert poster.startswith("/assets/img/audio.svg")
+    assert anon.get(poster).headers["Content-Type"].startswith("image/svg+xml")
+    assert 'id="quality"' not in page
