@@ -40,8 +40,12 @@ the page's CSP allows exactly its hash).
 
 <%def name="p2p_bar(player)">
 % if player['p2p']:
-<span id="p2p-stats" class="p2p-stats" aria-live="off" hidden></span>
-<label id="p2p-toggle" class="p2p-toggle" hidden><input type="checkbox" checked> Share with other viewers (P2P)</label>
+## A small indicator; the figures and the setting open on demand (player.js shows it).
+<details id="p2p-panel" class="p2p-panel" hidden>
+  <summary>P2P<span id="p2p-peers"></span></summary>
+  <span id="p2p-stats" class="p2p-stats" aria-live="off" hidden></span>
+  <label id="p2p-toggle" class="p2p-toggle" hidden><input type="checkbox" checked> Share with other viewers</label>
+</details>
 % elif player['p2p_server'] and user and not user.p2p_enabled:
 <span class="p2p-stats">Peer-to-peer is off in your <a href="/settings">settings</a>.</span>
 % endif

@@ -4,7 +4,8 @@
 // data-master="…/master.m3u8" data-p2p="on|off" data-tracker="ws(s)://…/tracker/socket"
 // data-segments-sha256="…-segments-sha256.json" data-ice-servers='[{"urls": …}]'
 // data-poster="…">, optionally <select id="quality">, <p id="player-error"
-// role="alert" hidden>, <span id="p2p-stats" hidden> and <label id="p2p-toggle"
+// role="alert" hidden>, and in <details id="p2p-panel" hidden> (summary with <span
+// id="p2p-peers">) <span id="p2p-stats" hidden> and <label id="p2p-toggle"
 // hidden><input type="checkbox"></label>. hls.js is loaded before this file by a
 // classic <script> (global `Hls`). Where hls.js cannot run but the browser plays
 // HLS itself (iOS Safari), the master playlist is given to the <video>.
@@ -231,9 +232,12 @@
   // "3 peers · 1.2 MB from peers · 400 kB from server · 800 kB sent" under the player.
   function statsView(stats) {
     const box = document.getElementById("p2p-stats");
+    const panel = document.getElementById("p2p-panel"); // the small "P2P" indicator
+    const peers = document.getElementById("p2p-peers");
     let queued = false;
     function draw() {
       queued = false;
+      if (peers) peers.textContent = stats.enabled ? ` · ${stats.peers}` : " off";
       if (!box) return;
       if (!stats.enabled) {
         box.textContent = "Peer-to-peer off";
@@ -247,6 +251,7 @@
       ].join(" · ");
     }
     if (box) box.hidden = false;
+    if (panel) panel.hidden = false;
     draw();
     return () => {
       if (queued) return;

@@ -137,6 +137,10 @@ def test_second_viewer_gets_segments_from_the_first(webrtc_chromium, server, pub
         "() => [...window.shoal.player.hls.p2pEngine.core.mainStreamLoader.p2pLoaders"
         ".loaders.values()].some(({loader}) => loader.trackerClient._peers instanceof Map)"
     )
+    # A small "P2P · 1" indicator; its figures and the setting open on demand.
+    assert second.locator("#p2p-panel summary").inner_text() == "P2P · 1"
+    assert second.locator("#p2p-toggle").is_hidden()  # folded away until asked for
+    second.click("#p2p-panel summary")
     shown = second.locator("#p2p-stats").inner_text()
     assert re.fullmatch(r"1 peer · .+ from peers · .+ from server · .+ sent", shown), shown
     for page in (first, second):
@@ -148,8 +152,10 @@ def test_second_viewer_gets_segments_from_the_first(webrtc_chromium, server, pub
     wait_until(second, "() => window.shoal.p2p.peers === 0", timeout=5)
     shown_off = "() => document.getElementById('p2p-stats').textContent === 'Peer-to-peer off'"
     wait_until(second, shown_off, timeout=2)
+    assert second.locator("#p2p-panel summary").inner_text() == "P2P off"
     second.reload()
     wait_until(second, "() => Boolean(window.shoal.player && window.shoal.player.hls)")
+    second.click("#p2p-panel summary")
     assert not second.is_checked("#p2p-toggle input")
     second.evaluate(PLAY)
     wait_until(second, "() => document.getElementById('player').currentTime > 1")
