@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from tornado.httpclient import AsyncHTTPClient
 
@@ -85,16 +86,20 @@ async def _post(
 ) -> tuple[int, str, float | None]:
     """POST one copy; (status, error, retry_after). status 0 when no answer came.
 
-    `checked` holds one address check per host for the whole round (one DNS lookup).
+    `checked` holds one address check per origin for the whole round (one DNS lookup);
+    the POST connects to the addresses that check approved, and to no others.
     """
     try:
-        host = host_of(inbox)
-        if host not in checked:
+        parts = urlsplit(inbox)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in checked:
             loop = asyncio.get_running_loop()
-            checked[host] = loop.run_in_executor(None, fetch.check_url, settings, inbox)
-        await asyncio.shield(checked[host])
+            checked[origin] = loop.run_in_executor(None, fetch.check_url, settings, inbox)
+        addresses = await asyncio.shield(checked[origin])
         request = fetch.signed_request(settings, inbox, method="POST", body=body, signer=signer)
-        response = await AsyncHTTPClient().fetch(request, raise_error=False)
+        response = await fetch.guarded_fetch(
+            settings, inbox, lambda _url: request, addresses=addresses
+        )
     except fetch.FetchError as err:
         return (err.status or 0), str(err), None
     except Exception as err:  # noqa: BLE001 - network errors of every kind are retried

@@ -1,9 +1,21 @@
 """Outgoing HTTP for federation: signed GETs of remote objects, signed POSTs to inboxes.
 
-Every request goes through `check_url`: only http(s), and never to private,
-loopback or link-local addresses unless SHOAL_ALLOW_LOOPBACK=1 (tests and
-local development), so a remote actor cannot make this server probe its own
-network. Responses are size-limited.
+A remote actor chooses the URLs this server fetches (its inbox, its avatar, the
+objects it mentions), so every request goes through one guard, on every hop:
+
+- only http(s), and https only, except plain http to loopback hosts when
+  SHOAL_ALLOW_LOOPBACK=1 (tests and local development);
+- the host is resolved once (`check_url`) and every address it resolves to must
+  be on the public internet. SHOAL_ALLOW_LOOPBACK=1 lets loopback through and
+  nothing else: private, link-local (cloud metadata), multicast, reserved and
+  unspecified addresses stay out of reach whatever it says;
+- the connection goes to the addresses that were checked and to no others (a
+  `PinnedResolver` answers the HTTP client's lookup with them), so a name that
+  resolves elsewhere a moment later (DNS rebinding) cannot steer it;
+- redirects are followed here, not by the HTTP client, so each Location is
+  checked like the first URL.
+
+Responses are size-limited.
 """
 
 from __future__ import annotations
@@ -13,10 +25,12 @@ import ipaddress
 import json
 import logging
 import socket
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from tornado.httpclient import AsyncHTTPClient, HTTPClient, HTTPClientError, HTTPRequest
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
+from tornado.netutil import Resolver
 
 from app.federation import actors
 from app.federation.signatures import sign_headers
@@ -28,8 +42,15 @@ log = logging.getLogger(__name__)
 AP_ACCEPT = "application/activity+json, application/ld+json"
 JRD_ACCEPT = "application/jrd+json, application/json"
 MAX_RESPONSE = 2 * 1024 * 1024
+MAX_REDIRECTS = 3
 TIMEOUT = 15.0
 USER_AGENT = "Shoal/0.1 (+https://joinpeertube.org compatible)"
+REDIRECT_CODES = (301, 302, 303, 307, 308)
+
+# (family, sockaddr) pairs, as getaddrinfo gives them and a tornado Resolver answers.
+Addresses = list[tuple[int, Any]]
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class FetchError(Exception):
@@ -48,33 +69,144 @@ class FetchError(Exception):
         )
 
 
-def _forbidden_ip(address: str) -> bool:
+def _refusal(address: str, allow_loopback: bool) -> str | None:
+    """What kind of address this is, when this server must not connect to it (else None)."""
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address)
+    except ValueError:
+        return "not an IP address"
+    if isinstance(ip, ipaddress.IPv6Address):
+        # These IPv6 forms reach an IPv4 address: judge that one.
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None:
+            ip = ip.sixtofour
+        elif ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.is_loopback:
+        return None if allow_loopback else "a loopback address"
+    if ip.is_unspecified:
+        return "an unspecified address"
+    if ip.is_link_local:
+        return "a link-local address"
+    if ip.is_multicast:
+        return "a multicast address"
+    if ip.is_reserved:
+        return "a reserved address"
+    if ip.is_private:
+        return "a private address"
+    if not ip.is_global:
+        return "a reserved address"
+    return None
+
+
+def _is_loopback_address(address: str) -> bool:
     ip = ipaddress.ip_address(address)
-    return (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
 
 
-def check_url(settings: Settings, url: str) -> None:
-    """Refuse URLs this server must not fetch (raises FetchError). Resolves the host."""
+def _resolve(host: str, port: int) -> Addresses:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as err:
+        raise FetchError(f"cannot resolve {host}: {err}") from None
+    addresses: Addresses = []
+    for family, _type, _proto, _name, sockaddr in infos:
+        if (family, sockaddr) not in addresses:
+            addresses.append((family, sockaddr))
+    if not addresses:
+        raise FetchError(f"cannot resolve {host}: no address")
+    return addresses
+
+
+def check_url(settings: Settings, url: str) -> Addresses:
+    """The addresses `url` may be fetched from, resolved once; FetchError (400) if none may.
+
+    Connect to these and no others (`guarded_fetch` does): resolving the name again
+    could give another answer.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError(f"not an http(s) URL: {url[:200]}", 400)
-    if settings.allow_loopback:
-        return
-    if parts.scheme != "https":
+    if parts.scheme != "https" and not settings.allow_loopback:
         raise FetchError("remote servers are reached over https only", 400)
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as err:
-        raise FetchError(f"cannot resolve {parts.hostname}: {err}") from None
-    if any(_forbidden_ip(info[4][0]) for info in infos):
-        raise FetchError(f"{parts.hostname} is a private or loopback address", 400)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise FetchError(f"not a valid port in {url[:200]}", 400) from None
+    host = parts.hostname
+    addresses = _resolve(host, port)
+    for _family, sockaddr in addresses:
+        kind = _refusal(sockaddr[0], settings.allow_loopback)
+        if kind is not None:
+            what = sockaddr[0] if sockaddr[0] == host else f"{host} resolves to {sockaddr[0]}"
+            raise FetchError(f"{what}, {kind}: this server does not connect there", 400)
+    if parts.scheme != "https" and not all(_is_loopback_address(a[0]) for _f, a in addresses):
+        raise FetchError("remote servers are reached over https only", 400)
+    return addresses
+
+
+class PinnedResolver(Resolver):
+    """A resolver that knows one host: it answers with the addresses `check_url` approved
+    for it and refuses every other name, so the client connects where the check looked."""
+
+    def initialize(self, host: str, addresses: Addresses) -> None:  # type: ignore[override]
+        self.host = host.lower()
+        self.addresses = addresses
+
+    async def resolve(  # type: ignore[override]
+        self, host: str, port: int, family: socket.AddressFamily = socket.AF_UNSPEC
+    ) -> Addresses:
+        if host.lower().strip("[]") != self.host:
+            raise FetchError(f"{host} was not checked", 400)
+        found = [
+            (fam, (addr[0], port, *addr[2:]))
+            for fam, addr in self.addresses
+            if family in (socket.AF_UNSPEC, fam)
+        ]
+        if not found:
+            raise FetchError(f"no checked address of {host} fits", 400)
+        return found
+
+
+async def guarded_fetch(
+    settings: Settings,
+    url: str,
+    make_request: Callable[[str], HTTPRequest],
+    *,
+    max_redirects: int = 0,
+    max_body_size: int | None = None,
+    addresses: Addresses | None = None,
+) -> HTTPResponse:
+    """Send `make_request(url)` through the guard and return the answer, whatever its status.
+
+    Up to `max_redirects` redirects are followed, each Location checked like the first
+    URL (and the request made anew for it: a signature covers its URL). `addresses`
+    are those `check_url` already gave for `url` (one lookup for several requests).
+    Raises FetchError for a refused address, and tornado's errors when no answer came.
+    """
+    loop = asyncio.get_running_loop()
+    for hop in range(max_redirects + 1):
+        if addresses is None:
+            addresses = await loop.run_in_executor(None, check_url, settings, url)
+        request = make_request(url)
+        request.follow_redirects = False
+        client = AsyncHTTPClient(
+            force_instance=True,
+            resolver=PinnedResolver(host=urlsplit(url).hostname or "", addresses=addresses),
+            max_body_size=max_body_size,
+        )
+        try:
+            response = await client.fetch(request, raise_error=False)
+        finally:
+            client.close()
+        location = response.headers.get("Location")
+        if response.code not in REDIRECT_CODES or not location or hop == max_redirects:
+            return response
+        url, addresses = urljoin(url, location), None
+    raise AssertionError("unreachable")
 
 
 def signed_request(
@@ -107,8 +239,6 @@ def signed_request(
         body=body,
         request_timeout=TIMEOUT,
         connect_timeout=TIMEOUT,
-        follow_redirects=method == "GET",
-        max_redirects=3,
         decompress_response=True,
     )
 
@@ -126,59 +256,76 @@ def _json(response_body: bytes, url: str) -> dict[str, Any]:
 
 
 def _error(err: Exception, url: str) -> FetchError:
+    if isinstance(err, FetchError):
+        return err
     if isinstance(err, HTTPClientError) and err.code == 599:  # no answer: timeout, too large...
         return FetchError(f"{url}: {err.message}")
     if isinstance(err, HTTPClientError):
-        retry_after = None
-        if err.response is not None and err.response.headers.get("Retry-After", "").isdigit():
-            retry_after = float(err.response.headers["Retry-After"])
-        return FetchError(f"{url} answered {err.code}", err.code, retry_after)
+        return _status_error(err.code, err.response, url)
     return FetchError(f"{url}: {err}")
+
+
+def _status_error(code: int, response: HTTPResponse | None, url: str) -> FetchError:
+    retry_after = None
+    if response is not None and response.headers.get("Retry-After", "").isdigit():
+        retry_after = float(response.headers["Retry-After"])
+    return FetchError(f"{url} answered {code}", code, retry_after)
+
+
+async def _get(
+    settings: Settings,
+    url: str,
+    make_request: Callable[[str], HTTPRequest],
+    limit: int,
+    redirects: int = MAX_REDIRECTS,
+) -> HTTPResponse:
+    """A guarded GET that follows redirects; FetchError unless it ends in a 2xx."""
+    try:
+        response = await guarded_fetch(
+            settings, url, make_request, max_redirects=redirects, max_body_size=limit
+        )
+    except Exception as err:  # noqa: BLE001 - every failure becomes a FetchError
+        raise _error(err, url) from None
+    if not 200 <= response.code < 300:
+        raise _status_error(response.code, response, url)
+    return response
+
+
+def _plain_request(accept: str, timeout: float = TIMEOUT) -> Callable[[str], HTTPRequest]:
+    def make(url: str) -> HTTPRequest:
+        return HTTPRequest(
+            url,
+            headers={"Accept": accept, "User-Agent": USER_AGENT},
+            request_timeout=timeout,
+            connect_timeout=timeout,
+        )
+
+    return make
 
 
 def fetch_json(settings: Settings, url: str, *, accept: str = AP_ACCEPT, sign: bool = True) -> dict:
     """GET a JSON document (blocking; for workers)."""
-    check_url(settings, url)
-    request = (
-        signed_request(settings, url, accept=accept)
+    make = (
+        (lambda hop: signed_request(settings, hop, accept=accept))
         if sign
-        else HTTPRequest(
-            url, headers={"Accept": accept, "User-Agent": USER_AGENT}, request_timeout=TIMEOUT
-        )
+        else _plain_request(accept)
     )
     # The limit stops the download itself: a huge document is not read into memory first.
-    client = HTTPClient(max_body_size=MAX_RESPONSE)
-    try:
-        response = client.fetch(request)
-    except Exception as err:  # noqa: BLE001 - every failure becomes a FetchError
-        raise _error(err, url) from None
-    finally:
-        client.close()
+    response = asyncio.run(_get(settings, url, make, MAX_RESPONSE))
     return _json(response.body, url)
 
 
 async def fetch_json_async(settings: Settings, url: str, *, accept: str = AP_ACCEPT) -> dict:
     """GET a signed JSON document without blocking the IOLoop (for handlers)."""
-    loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, check_url, settings, url)
-    try:
-        response = await AsyncHTTPClient().fetch(signed_request(settings, url, accept=accept))
-    except Exception as err:  # noqa: BLE001
-        raise _error(err, url) from None
+    response = await _get(
+        settings, url, lambda hop: signed_request(settings, hop, accept=accept), MAX_RESPONSE
+    )
     return _json(response.body, url)
 
 
 async def fetch_image_async(settings: Settings, url: str, limit: int = 2 * 1024 * 1024) -> bytes:
     """GET a remote image (thumbnails of remote videos), refusing non-images and big files."""
-    loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, check_url, settings, url)
-    request = HTTPRequest(
-        url, headers={"User-Agent": USER_AGENT}, request_timeout=TIMEOUT, max_redirects=2
-    )
-    try:
-        response = await AsyncHTTPClient().fetch(request)
-    except Exception as err:  # noqa: BLE001
-        raise _error(err, url) from None
+    response = await _get(settings, url, _plain_request("image/*"), limit, redirects=2)
     if not response.headers.get("Content-Type", "").startswith("image/"):
         raise FetchError(f"{url} is not an image")
     if len(response.body) > limit:
@@ -207,18 +354,7 @@ async def subscribe_template(settings: Settings, handle: str) -> str:
         raise FetchError("that is not an address like you@your.server", 400)
     scheme = "http" if settings.allow_loopback and _is_loopback_host(host) else "https"
     url = f"{scheme}://{host}/.well-known/webfinger?resource=acct:{name}@{host}"
-    loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, check_url, settings, url)
-    request = HTTPRequest(
-        url,
-        headers={"Accept": JRD_ACCEPT, "User-Agent": USER_AGENT},
-        request_timeout=5.0,
-        connect_timeout=5.0,
-    )
-    try:
-        response = await AsyncHTTPClient().fetch(request)
-    except Exception as err:  # noqa: BLE001
-        raise _error(err, url) from None
+    response = await _get(settings, url, _plain_request(JRD_ACCEPT, timeout=5.0), MAX_RESPONSE)
     for link in _json(response.body, url).get("links", []):
         template = str(link.get("template") or "")
         if (
