@@ -220,17 +220,23 @@ def images_dir(settings: Settings) -> Path:
     return settings.media_dir / "images"
 
 
-def set_image(settings: Settings, channel: Channel, kind: str, data: bytes) -> Channel:
-    """Store a new avatar or banner in its sizes (ImageError for bad files)."""
+async def store_image(settings: Settings, channel: Channel, kind: str, data: bytes) -> str:
+    """Decode, crop and write a new avatar or banner in its sizes, off the IOLoop; its
+    stem (ImageError for bad files). Nothing changes for visitors until `adopt_image`."""
     sizes = images.AVATAR_SIZES if kind == "avatar" else images.BANNER_SIZES
     stem = f"{kind}-{channel.id}-{utcnow().strftime('%Y%m%d%H%M%S%f')}"
-    stored = images.store(data, images_dir(settings), stem, sizes)
-    old = getattr(channel, kind)
+    stored = await images.store_async(data, images_dir(settings), stem, sizes)
+    if not stored:
+        raise images.ImageError("The image is too small.")
+    return stem
+
+
+def adopt_image(settings: Settings, channel: Channel, kind: str, stem: str) -> Channel:
+    """Make a stored image (`store_image`) the channel's avatar or banner; followers hear."""
+    old = getattr(Channel.get_by_id(channel.id), kind)
     Channel.update({kind: stem, "updated_at": utcnow()}).where(Channel.id == channel.id).execute()
     if old and not old.startswith("http"):
         images.remove(images_dir(settings), old)
-    if not stored:
-        raise images.ImageError("The image is too small.")
     changed = Channel.get_by_id(channel.id)
     _federate(changed)
     return changed

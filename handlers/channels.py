@@ -106,7 +106,7 @@ class EditChannelHandler(PageHandler):
             window=channels.CATALOGUE_WINDOW_DAYS,
         )
 
-    def post(self, name: str) -> None:
+    async def post(self, name: str) -> None:
         channel = self._channel(name)
         action = self.get_body_argument("action", "save")
         try:
@@ -121,7 +121,8 @@ class EditChannelHandler(PageHandler):
                         raise channels.ChannelError(
                             f"The {kind} must be a PNG, JPEG, WebP or GIF image.", kind
                         )
-                    channel = channels.set_image(self.shoal, channel, kind, upload.body)
+                    stem = await channels.store_image(self.shoal, channel, kind, upload.body)
+                    channel = channels.adopt_image(self.shoal, channel, kind, stem)
             channel = channels.update_channel(
                 channel,
                 {

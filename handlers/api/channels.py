@@ -73,7 +73,7 @@ class ChannelHandler(APIHandler):
 class ChannelImageHandler(APIHandler):
     """POST .../avatar/pick (avatarfile) and .../banner/pick (bannerfile); DELETE removes."""
 
-    def post(self, handle: str, kind: str) -> None:
+    async def post(self, handle: str, kind: str) -> None:
         channel = owned_channel(self, handle)
         files = self.request.files.get(f"{kind}file") or []
         if not files:
@@ -86,10 +86,10 @@ class ChannelImageHandler(APIHandler):
         if upload.content_type not in images.TYPES:
             raise Problem(415, "This image type is not supported: use PNG, JPEG, WebP or GIF.")
         try:
-            changed = channels.set_image(self.shoal, channel, kind, upload.body)
+            stem = await channels.store_image(self.shoal, channel, kind, upload.body)
         except images.ImageError as err:
-            status = 413 if "too large" in str(err) else 400
-            raise Problem(status, str(err)) from None
+            raise Problem(err.status, str(err)) from None
+        changed = channels.adopt_image(self.shoal, channel, kind, stem)
         self.send({f"{kind}s": channels.image_urls(self.shoal, changed, kind)})
 
     def delete(self, handle: str, kind: str) -> None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import fractions
+import functools
 import io
+import struct
+import threading
+import time
+import zlib
 
 import av
 import pytest
 
+from app import images
 from models import utcnow
 from models.accounts import Channel
 from models.videos import Video
@@ -168,3 +175,89 @@ def test_hidden_back_catalogue_lists_only_new_videos_to_visitors(
         == 204
     )
     assert "Old video" in anon.get("/c/alice_channel").text
+
+
+@functools.cache
+def black_png(width: int, height: int) -> bytes:
+    """A real grayscale PNG of any size, made row by row: all black, so a huge one
+    (8192x8192, 64 megapixels) is a file of a few dozen KB."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    packer = zlib.compressobj(9)
+    row = b"\0" * (width + 1)  # filter byte, then one byte per pixel
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+def stored_images(settings) -> list[str]:
+    folder = settings.media_dir / "images"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_an_image_of_too_many_pixels_is_refused_before_it_is_decoded(
+    alice, alice_api, live_settings
+):
+    """A 216 KB PNG of 8192x8192 pixels took the server 1.7 s to decode, stalling every
+    other request; any user could repeat it. It is refused from its header, at once."""
+    bomb = black_png(8192, 8192)
+    assert len(bomb) < 300 * 1024
+    message = "The image is 8192x8192 pixels; at most 16.8 megapixels (such as 4096x4096)."
+    for kind in ("avatar", "banner"):
+        api = alice_api.post(
+            f"/api/v1/video-channels/alice_channel/{kind}/pick",
+            files={f"{kind}file": ("big.png", bomb, "image/png")},
+        )
+        assert api.status_code == 400 and api.json()["detail"] == message
+    page = alice.post(
+        "/c/alice_channel/edit",
+        data={"_xsrf": alice.xsrf(), "displayName": "Alice"},
+        files={"bannerfile": ("big.png", bomb, "image/png")},
+    )
+    assert page.status_code == 400 and message in page.text
+    assert stored_images(live_settings) == []
+    info = alice_api.get("/api/v1/video-channels/alice_channel").json()
+    assert info["avatars"] == [] and info["banners"] == []
+
+
+def test_other_requests_are_answered_while_an_image_is_processed(
+    alice_api, anon, live_settings, monkeypatch
+):
+    """A large image that is allowed (4096x4096) is decoded off the IOLoop: a page asked
+    for meanwhile is answered before the upload is."""
+    real_store = images.store
+    processing, release = threading.Event(), threading.Event()
+
+    def held_store(*args, **kwargs):
+        processing.set()
+        release.wait(10)  # the image work goes on until the other request was answered
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(images, "store", held_store)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(
+            alice_api.post,
+            "/api/v1/video-channels/alice_channel/avatar/pick",
+            files={"avatarfile": ("large.png", black_png(4096, 4096), "image/png")},
+        )
+        assert processing.wait(10)
+        began = time.monotonic()
+        other = anon.get("/api/v1/video-channels/alice_channel", timeout=3)
+        waited = time.monotonic() - began
+        answered_first = not pending.done()
+        release.set()
+        done = pending.result(30)
+    assert other.status_code == 200 and other.json()["avatars"] == []
+    assert answered_first and waited < 2
+    assert done.status_code == 200, done.text
+    assert [(a["width"], a["height"]) for a in done.json()["avatars"]] == [
+        (48, 48),
+        (120, 120),
+        (600, 600),
+    ]
+    assert len(stored_images(live_settings)) == 3
