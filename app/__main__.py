@@ -20,7 +20,7 @@ import sys
 
 import tornado.httpserver
 
-from app import auth
+from app import auth, uploads
 from app.db import connect, migrate
 from app.federation import actors
 from app.settings import Settings, SettingsError
@@ -39,6 +39,8 @@ def _setup(settings: Settings) -> None:
     if generated:
         # Printed once, on the first start only: the admin must keep it.
         log.warning("created admin account 'root' with password: %s", generated)
+    # A web process killed mid-upload left its part files behind.
+    uploads.remove_leftovers(settings)
 
 
 async def _serve(settings: Settings) -> None:

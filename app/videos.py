@@ -23,6 +23,7 @@ from app.media.transcode import transcode
 from app.settings import Settings
 from models import db, utcnow
 from models.accounts import Account, Channel, User
+from models.uploads import Upload
 from models.videos import Privacy, State, Video, VideoFile
 
 log = logging.getLogger(__name__)
@@ -161,11 +162,27 @@ def used_quota(user: User) -> int:
     return int(total or 0)
 
 
+def reserved_quota(user: User) -> int:
+    """Bytes announced by the user's resumable uploads still arriving: each will be a video.
+
+    A session whose bytes have all arrived is no longer counted here: it is becoming a
+    video, which create_video counts (so a finished upload is never counted twice).
+    """
+    total = (
+        Upload.select(fn.COALESCE(fn.SUM(Upload.size), 0))
+        .where((Upload.user == user) & Upload.video_id.is_null() & (Upload.received < Upload.size))
+        .scalar()
+    )
+    return int(total or 0)
+
+
 def check_quota(user: User, size: int) -> None:
-    """Raise QuotaError if `size` more bytes would exceed the user's quota."""
+    """Raise QuotaError if `size` more bytes would exceed the user's quota, counting the
+    videos stored and the resumable uploads still open (abandoned ones hold their bytes
+    on disk until they expire)."""
     if user.video_quota < 0:
         return
-    if used_quota(user) + size > user.video_quota:
+    if used_quota(user) + reserved_quota(user) + size > user.video_quota:
         raise QuotaError("The user video quota is exceeded with this video.")
 
 

@@ -3,7 +3,8 @@
 Several runners may work on one database, on any number of machines. Each
 job kind is a function of its payload, safe to run twice. SIGTERM stops the
 runner after the job in hand; a runner killed outright loses its lease and
-another runner takes the job up when the lease expires.
+another runner takes the job up when the lease expires. Between jobs, a runner
+also sweeps what uploads left behind (workers/sweep.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from app.db import dialect
 from app.settings import Settings
 from models import bind_context, db
 from models.jobs import Job
-from workers import federation, transcode
+from workers import federation, sweep, transcode
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class Runner:
         self.settings = settings
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.stopping = threading.Event()
+        self.sweeper = sweep.Sweeper(settings)
 
     def _heartbeat(self, job: Job) -> Heartbeat:
         lease = self.settings.job_lease_seconds
@@ -85,7 +87,9 @@ class Runner:
             jobs.complete(job)
 
     def run_once(self, limit: int = 100) -> int:
-        """Run every job due now; errors propagate (tests call this). Returns jobs run."""
+        """Run every job due now, and the sweep; errors propagate (tests call this).
+        Returns jobs run."""
+        self.sweeper.run_if_due(propagate=True)
         done = 0
         while done < limit:
             claimed = jobs.claim(self.worker_id, self.settings.job_lease_seconds, limit=1)
@@ -143,6 +147,8 @@ class Runner:
         """Claim and run jobs of `kinds` (None: any), `limit` at a time, until stopped."""
         idle = 0.1
         while not self.stopping.is_set():
+            if kinds is None:  # the lane that takes any job also sweeps
+                self.sweeper.run_if_due()
             try:
                 claimed = jobs.claim(self.worker_id, self.settings.job_lease_seconds, limit, kinds)
             except Exception:

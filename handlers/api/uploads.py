@@ -92,13 +92,12 @@ class ResumableUploadHandler(CloseOnErrorMixin, APIHandler):
             raise Problem(400, "The file is empty.")
         if size > self.shoal.max_upload_size:
             raise Problem(413, "The file is too large for this server.")
-        try:
-            videos.check_quota(self.user, size)
-        except videos.QuotaError as err:
-            raise Problem(413, str(err)) from None
         filename = str(data.get("filename") or data.get("name") or "video")
         mime = self.request.headers.get("X-Upload-Content-Type", "")
-        session = uploads.start(self.shoal, self.user, filename, size, mime, data)
+        try:
+            session = uploads.start(self.shoal, self.user, filename, size, mime, data)
+        except videos.QuotaError as err:
+            raise Problem(413, str(err)) from None
         self.set_header(
             "Location",
             f"//{self.shoal.host}/api/v1/videos/upload-resumable?upload_id={session.upload_id}",

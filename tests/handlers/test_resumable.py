@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+from app import auth
+from models import utcnow
+from models.uploads import Upload
 from tests.conftest import LiveServer
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def start(client, clip: Path, **meta) -> str:
@@ -139,3 +151,115 @@ def test_a_complete_upload_that_is_not_a_video_type_is_refused(alice_api, tmp_pa
     upload_id = response.headers["Location"].split("upload_id=")[1]
     done = put(alice_api, upload_id, notes.read_bytes(), 0, notes.stat().st_size)
     assert done.status_code == 415
+
+
+def session_files(settings) -> set[str]:
+    return {p.name for p in settings.upload_dir.glob("resumable-*")}
+
+
+def test_open_sessions_count_against_the_quota(alice_api, local_user, clip, live_settings):
+    """A user with room for one file opened session after session, never finishing any,
+    to keep more on disk than their quota: the second session is already refused."""
+    size = clip.stat().st_size
+    local_user.video_quota = size + size // 2
+    local_user.save()
+    first = start(alice_api, clip)
+    for n in range(5):
+        more = alice_api.post(
+            "/api/v1/videos/upload-resumable",
+            json={"name": f"Copy {n}", "filename": f"copy-{n}.mp4"},
+            headers={"X-Upload-Content-Length": str(size), "X-Upload-Content-Type": "video/mp4"},
+        )
+        assert more.status_code == 413, more.text
+        assert more.json()["detail"] == "The user video quota is exceeded with this video."
+    assert Upload.select().count() == 1 and session_files(live_settings) == {f"resumable-{first}"}
+    # the same file again (a client restarting) is the same session, not a second one
+    assert start(alice_api, clip) == first
+    # finishing it counts the file once: the session's reservation becomes the video
+    data = clip.read_bytes()
+    done = put(alice_api, first, data, 0, len(data))
+    assert done.status_code == 200, done.text
+    assert alice_api.get("/api/v1/users/me").json()["videoQuotaUsed"] == size
+    again = alice_api.post(
+        "/api/v1/videos/upload-resumable",
+        json={"name": "Another", "filename": "another.mp4"},
+        headers={"X-Upload-Content-Length": str(size), "X-Upload-Content-Type": "video/mp4"},
+    )
+    assert again.status_code == 413
+
+
+def test_idle_sessions_expire_after_a_day_and_give_their_quota_back(
+    alice_api, local_user, clip, live_settings, run_jobs
+):
+    size = clip.stat().st_size
+    data = clip.read_bytes()
+    local_user.video_quota = size + size // 2
+    local_user.save()
+    abandoned = start(alice_api, clip)
+    assert put(alice_api, abandoned, data[: size // 2], 0, size).status_code == 308
+    Upload.update(updated_at=utcnow() - dt.timedelta(hours=23)).execute()
+    run_jobs()  # a worker sweeps: a day has not passed yet
+    assert Upload.get_or_none(Upload.upload_id == abandoned) is not None
+    Upload.update(updated_at=utcnow() - dt.timedelta(hours=25)).execute()
+    run_jobs()
+    run_jobs()  # sweeping twice (or from two workers) is harmless
+    assert Upload.select().count() == 0 and session_files(live_settings) == set()
+    gone = put(alice_api, abandoned, data[size // 2 :], size // 2, size)
+    assert gone.status_code == 404 and gone.json()["detail"] == "Upload session not found."
+    # the quota it held is free again; a fresh session survives the sweep
+    fresh = start(alice_api, clip, filename="fresh.mp4")
+    run_jobs()
+    assert session_files(live_settings) == {f"resumable-{fresh}"}
+    assert put(alice_api, fresh, data, 0, size).status_code == 200
+
+
+def test_start_up_removes_upload_files_that_no_live_upload_owns(settings, tmp_path):
+    """A web process killed mid-upload leaves a multipart `form-*.part` behind. The next
+    start removes it, but not what still belongs to someone: a half-done resumable
+    session (it resumes), or a part another web process is writing right now."""
+    user = auth.create_user(settings, "alice", "correct horse battery")
+    live = Upload.create(upload_id="a" * 32, user=user, filename="v.mp4", size=100)
+    folder = settings.upload_dir
+    folder.mkdir(parents=True)
+    hour_ago = time.time() - 3700
+    files = {
+        "form-killed.part": hour_ago,  # its writer died an hour ago
+        "form-in-flight.part": time.time(),  # another web process is receiving it
+        f"resumable-{live.upload_id}": hour_ago,  # a session that will resume
+        f"resumable-{'b' * 32}": hour_ago,  # its session is gone
+    }
+    for name, mtime in files.items():
+        (folder / name).write_bytes(b"x" * 50)
+        os.utime(folder / name, (mtime, mtime))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "SHOAL_DATA": str(settings.data_dir),
+        "SHOAL_SECRET": settings.secret,
+        "SHOAL_PORT": str(port),
+        "PYTHONPATH": str(ROOT),
+    }
+    log = tmp_path / "web.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve"], cwd=ROOT, env=env, stderr=log.open("w")
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "listening" not in log.read_text():
+            time.sleep(0.1)
+        assert "listening" in log.read_text(), log.read_text()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    assert {p.name for p in folder.iterdir()} == {
+        "form-in-flight.part",
+        f"resumable-{live.upload_id}",
+    }
+    assert "removed 2 upload files" in log.read_text()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
