@@ -73,7 +73,11 @@ def player_context(handler: PageHandler, video: Video, master_url: str) -> dict[
             else ""
         ),
     }
+    context["modules"] = []
     if enabled:
+        # Fetched alongside hls.js, not after player.js asks for them: a slow network
+        # otherwise waits for them before the first playlist is even requested.
+        context["modules"] = [handler.static_url(path) for _, path in P2P_MODULES]
         context["import_map"] = import_map(handler)
         handler.allow_script_hash(context["import_map"])
         # Named even for a local video: older Safari does not count ws(s): as 'self'.

@@ -55,6 +55,9 @@ the page's CSP allows exactly its hash).
 % if player['import_map']:
 <script type="importmap">${player['import_map'] | n}</script>
 % endif
+% for module in player['modules']:
+<link rel="modulepreload" href="${module}">
+% endfor
 <script src="${static('vendor/hls.js/hls.min.js')}"></script>
 <script src="${static('js/player.js')}"></script>
 </%def>

@@ -365,6 +365,11 @@
 
   // `p2p`: null for plain hls.js, or {Engine (HlsJsP2PEngine), options}.
   function startHls(Hls, video, master, select, showError, stats, p2p) {
+    // Until play (or a seek) only the playlists load (the poster stands in for the
+    // picture): a visitor who never presses play costs a few hundred kB, not megabytes. Then the
+    // first segment comes from the lowest rendition, for a quick first frame on a slow
+    // network, and the bandwidth estimate climbs from there.
+    const loading = { autoStartLoad: false, startLevel: 0 };
     let hls;
     if (p2p) {
       const checker = segmentChecker(p2p.options.hashesUrl, stats);
@@ -372,6 +377,7 @@
       const HlsWithP2P = p2p.Engine.injectMixin(Hls);
       stats.enabled = !visitorSaysNo();
       hls = new HlsWithP2P({
+        ...loading,
         // With p2p-media-loader, hls.js's worker receives peers' segments empty.
         enableWorker: false,
         p2p: {
@@ -387,8 +393,17 @@
       });
       setUpP2P(hls, options, stats);
     } else {
-      hls = new Hls();
+      hls = new Hls(loading);
     }
+    // Segments load from the first play, or the first seek (a frame is asked for there).
+    let loadingStarted = false;
+    const beginLoading = () => {
+      if (loadingStarted) return;
+      loadingStarted = true;
+      hls.startLoad(-1);
+    };
+    video.addEventListener("play", beginLoading, { once: true });
+    video.addEventListener("seeking", beginLoading, { once: true });
     let networkFailures = 0;
     let mediaRecoveries = 0;
     let retryTimer = null;
