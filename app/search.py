@@ -110,13 +110,15 @@ def lookup(settings: Settings, q: str) -> str:
     if not q.startswith(("http://", "https://")):
         actor = remote.resolve_handle(settings, q)
         return "channel" if actor.type == "Group" else "account"
-    doc = fetch.fetch_json(settings, q)
-    if doc.get("type") == "Video":
+    doc = remote.fetch_object(settings, q)  # the document must be the one at that URL
+    kinds = doc.get("type") if isinstance(doc.get("type"), list) else [doc.get("type")]
+    if "Video" in kinds:
         remote.upsert_video(settings, doc)
         return "video"
-    if doc.get("type") in remote.ACTOR_TYPES and first_id(doc):
+    actor_kind = next((k for k in kinds if isinstance(k, str) and k in remote.ACTOR_TYPES), None)
+    if actor_kind and first_id(doc):
         remote.upsert_actor(settings, doc)
-        return "channel" if doc.get("type") == "Group" else "account"
+        return "channel" if actor_kind == "Group" else "account"
     raise remote.RemoteError("that URL is neither a video nor a channel")
 
 

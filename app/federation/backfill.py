@@ -89,6 +89,8 @@ def backfill(settings: Settings, actor: Actor) -> Outcome:
             outcome.examined += 1
             try:
                 _take(settings, actor, item, outcome)
+            except RecursionError:  # the JSON parser's own limit
+                outcome.refused.append(f"{_ref(item)}: nested too deeply")
             except (fetch.FetchError, remote.RemoteError, ValueError) as err:
                 outcome.refused.append(f"{_ref(item)}: {err}")
             if outcome.videos >= settings.backfill_videos:

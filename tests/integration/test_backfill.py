@@ -209,3 +209,21 @@ def test_a_hostile_outbox_is_bounded_and_refused_item_by_item(instances):
             backfill.backfill(home.settings, actor)
     finally:
         stub.stop()
+
+
+def test_a_looked_up_url_must_serve_the_object_it_names(instances):
+    """A user looks up a URL whose document claims to be another object: nothing is stored."""
+    home = instances("home")
+    stub = StubActor("bob")
+    try:
+        _hostile_outbox(stub)  # serves bob, bob_channel and videos on the stub
+        stub.serve("/videos/decoy", _video(stub, "/videos/1", "Claims to be video 1"))
+        carol = make_user(home, "carol")
+        found = carol.get("/api/v1/search/videos", params={"search": f"{stub.url}/videos/decoy"})
+        assert found.status_code == 200 and found.json()["total"] == 0
+        with home.use():
+            assert Video.select().count() == 0
+        real = carol.get("/api/v1/search/videos", params={"search": f"{stub.url}/videos/2"})
+        assert [v["name"] for v in real.json()["data"]] == ["Video 2"]
+    finally:
+        stub.stop()
