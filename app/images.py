@@ -161,7 +161,9 @@ def _crop_resize(frame, width: int, height: int):
         crop_w, crop_h = round(src_h * target), src_h
     else:
         crop_w, crop_h = src_w, round(src_w / target)
-    crop_w, crop_h = max(crop_w - crop_w % 2, 2), max(crop_h - crop_h % 2, 2)
+    # Even sides where the picture has them; a picture smaller than 2 pixels keeps its own.
+    crop_w = min(max(crop_w - crop_w % 2, 2), src_w)
+    crop_h = min(max(crop_h - crop_h % 2, 2), src_h)
     graph = av.filter.Graph()
     src = graph.add_buffer(
         template=None,

@@ -76,13 +76,16 @@ class ResumableUploadHandler(CloseOnErrorMixin, APIHandler):
         data = self.json_body()
         if not data:
             self.request.body_arguments = {}
-            tornado.httputil.parse_body_arguments(
-                self.request.headers.get("Content-Type", ""),
-                self.request.body,
-                self.request.body_arguments,
-                {},
-                self.request.headers,
-            )
+            try:
+                tornado.httputil.parse_body_arguments(
+                    self.request.headers.get("Content-Type", ""),
+                    self.request.body,
+                    self.request.body_arguments,
+                    {},
+                    self.request.headers,
+                )
+            except tornado.httputil.HTTPInputError as err:  # e.g. multipart with no boundary
+                raise Problem(400, f"The request body cannot be read: {err}") from None
             data = self.json_body()
         try:
             size = int(self.request.headers.get("X-Upload-Content-Length", ""))

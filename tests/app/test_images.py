@@ -99,3 +99,19 @@ def test_the_largest_allowed_picture_is_stored(tmp_path):
 def test_a_file_without_a_readable_header_is_not_an_image(data, tmp_path):
     with pytest.raises(images.ImageError, match="not an image Shoal can read"):
         images.store(data, tmp_path, "avatar-1", images.AVATAR_SIZES)
+
+
+@pytest.mark.parametrize(
+    ("codec_name", "pix_fmt", "width", "height", "made"),
+    [("png", "rgb24", 1, 1, [(120, 120)]), ("mjpeg", "yuvj420p", 2, 2, [(120, 120)]),
+     ("png", "rgb24", 3, 1, [(120, 120)]), ("png", "rgb24", 1, 300, [(120, 120), (1920, 317)])],
+)  # fmt: skip
+def test_a_tiny_picture_makes_an_avatar_and_a_banner(
+    tmp_path, codec_name, pix_fmt, width, height, made
+):
+    """A 1x1 picture (the fuzz sent one) is stretched, not a server error; sizes far
+    beyond it are not made."""
+    data = encoded(codec_name, width, height, pix_fmt)
+    stored = images.store(data, tmp_path, "tiny", ((120, 120), (1920, 317)))
+    assert [(s.width, s.height) for s in stored] == made
+    assert (tmp_path / stored[0].filename).read_bytes().startswith(b"\xff\xd8")

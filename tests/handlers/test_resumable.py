@@ -263,3 +263,18 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_a_resumable_start_with_an_unreadable_multipart_body_is_a_400(alice_api):
+    """Multipart without a boundary (the fuzz sent it): a clear 400, not a server error."""
+    response = alice_api.post(
+        "/api/v1/videos/upload-resumable",
+        content=b'{"name": "x", "channelId": 1}',
+        headers={
+            "Content-Type": "multipart/form-data",
+            "X-Upload-Content-Length": "2469036",
+            "X-Upload-Content-Type": "video/mp4",
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("The request body cannot be read")
