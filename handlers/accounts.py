@@ -8,7 +8,7 @@ from app import auth, channels, feed_tokens, p2p, videos
 from app.federation import actors
 from app.ratelimit import RateLimiter
 from handlers.base import PageHandler, Problem, public
-from handlers.videos import render_list
+from handlers.videos import quota_of, render_list
 from models.federation import ActorType
 
 
@@ -137,7 +137,12 @@ class SettingsHandler(PageHandler):
             f"&token={feed_tokens.token_for(self.user)}"
         )
         self.render_page(
-            "settings.mako", account=account, notice=notice, errors=errors, feed_url=feed
+            "settings.mako",
+            account=account,
+            notice=notice,
+            errors=errors,
+            feed_url=feed,
+            quota=quota_of(self.user),
         )
 
     def post(self) -> None:

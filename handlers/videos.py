@@ -26,6 +26,13 @@ CHOICES = {
 }
 
 
+def quota_of(user) -> dict:
+    """What the user's videos take, of what they may use (-1: no limit), and what is left."""
+    used = videos.used_quota(user) + videos.reserved_quota(user)
+    total = user.video_quota
+    return {"used": used, "total": total, "left": -1 if total < 0 else max(0, total - used)}
+
+
 def channel_handle(channel) -> str:
     return channel.name if channel.is_local else f"{channel.name}@{channel.host}"
 
@@ -119,8 +126,22 @@ class UploadPageHandler(StreamingUploadMixin, PageHandler):
 
     def get(self) -> None:
         self.render_page(
-            "upload.mako", channels=auth.channels_of(self.user), values={}, errors={}, **CHOICES
+            "upload.mako",
+            channels=auth.channels_of(self.user),
+            values={},
+            errors={},
+            quota=quota_of(self.user),
+            **CHOICES,
         )
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        """A refusal before the body is read (size, quota) says why to upload.js too."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if self.request.headers.get("X-Requested-With") != "XMLHttpRequest" or status_code >= 500:
+            return super().write_error(status_code, **kwargs)
+        self.set_header("Content-Type", "application/problem+json")
+        detail = getattr(exc, "detail", None) or "The upload was refused."
+        self.finish(json.dumps({"status": status_code, "detail": detail}))
 
     async def post(self) -> None:
         wants_json = self.request.headers.get("X-Requested-With") == "XMLHttpRequest"

@@ -1,7 +1,9 @@
 <%inherit file="layout.mako"/>
+<%namespace file="_quota.mako" import="quota_line"/>
 <%block name="title">Settings · ${settings.instance_name}</%block>
 <section class="form-page">
 <h1>Settings</h1>
+<p class="meta quota">${quota_line(quota)}</p>
 % if notice:
 <p class="notice" role="status">${notice}</p>
 % endif

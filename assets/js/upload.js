@@ -67,9 +67,22 @@
     setBusy(false);
     if (errorMessage) {
       showError(errorMessage);
-      if (progress) progress.removeAttribute("value"); // back to indeterminate
+      if (progress) progress.hidden = true; // nothing is uploading any more
       if (percent) percent.textContent = "";
     }
+  }
+
+  function megabytes(n) {
+    return n < 1048576 ? `${(n / 1024).toFixed(1)} kB` : `${(n / 1048576).toFixed(1)} MB`;
+  }
+
+  // The server checks the quota too; asking first saves sending the whole file to hear no.
+  function overQuota(file) {
+    const left = Number(form.dataset.quotaLeft);
+    const total = Number(form.dataset.quotaTotal);
+    if (!file || !(total >= 0) || !(left >= 0) || file.size <= left) return null;
+    return `This file is ${megabytes(file.size)}, and your video quota has ${megabytes(left)} left`
+      + ` (of ${megabytes(total)}). Delete some videos or ask an administrator for more.`;
   }
 
   // Navigate only within this site, whatever the response says.
@@ -134,6 +147,12 @@
     event.preventDefault();
     if (xhr) return; // already uploading
 
+    const chosen = fileInput && fileInput.files && fileInput.files[0];
+    const refused = overQuota(chosen);
+    if (refused) {
+      finish(refused);
+      return;
+    }
     const data = new FormData(form, event.submitter || null);
     const request = new XMLHttpRequest();
     xhr = request;

@@ -8,6 +8,7 @@ import html
 import re
 from pathlib import Path
 
+from models.accounts import User
 from models.videos import Video
 from tests.clips import make_clip
 from tests.handlers.test_api_videos import upload
@@ -93,3 +94,24 @@ def test_a_sound_only_video_shows_a_waveform_picture_and_no_quality_menu(
     assert poster.startswith("/assets/img/audio.svg")
     assert anon.get(poster).headers["Content-Type"].startswith("image/svg+xml")
     assert 'id="quality"' not in page
+
+
+def test_the_quota_shows_on_upload_and_settings_and_an_upload_over_it_says_so(
+    alice, local_user, clip
+):
+    assert "this server sets you no limit" in alice.get("/videos/upload").text
+    User.update(video_quota=1024 * 1024).where(User.id == local_user.id).execute()
+    for path in ("/videos/upload", "/settings"):
+        text = html.unescape(alice.get(path).text)
+        assert "Your videos take 0 B of your 1.0 MB quota (1.0 MB left)." in text, path
+    assert 'data-quota-left="1048576"' in alice.get("/videos/upload").text
+    # upload.js sends the form with XHR: a refusal before the body is read is JSON too.
+    with clip.open("rb") as fh:
+        refused = alice.post(
+            f"/videos/upload?_xsrf={alice.xsrf()}",
+            data={"name": "Too big", "privacy": "1"},
+            files={"videofile": ("big.mp4", fh.read() * 20, "video/mp4")},
+            headers={"X-Requested-With": "XMLHttpRequest"},
+        )
+    assert refused.status_code == 413
+    assert refused.json()["detail"] == "The user video quota is exceeded with this video."

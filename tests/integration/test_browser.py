@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from models.accounts import User
 from tests.clips import make_clip
 from tests.conftest import PASSWORD
 from tests.handlers.test_api_videos import upload
@@ -190,4 +191,29 @@ def test_the_watch_page_plays_without_javascript(chromium, server, alice_api, lo
         assert time.monotonic() < deadline, "the plain player never loaded the video's metadata"
         page.wait_for_timeout(100)
     assert plain.evaluate("v => Math.round(v.duration)") == 6
+    context.close()
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_an_upload_over_the_quota_says_so_before_sending(chromium, server, local_user, long_clip):
+    User.update(video_quota=50_000).where(User.id == local_user.id).execute()
+    context = chromium.new_context()
+    page = context.new_page()
+    sent: list[str] = []
+    page.on(
+        "request", lambda r: r.method == "POST" and "/videos/upload" in r.url and sent.append(r.url)
+    )
+    page.goto(f"{server.url}/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("form[action='/login'] button[type=submit]")
+    page.goto(f"{server.url}/videos/upload")
+    assert "of your 48.8 kB quota" in page.locator("p.quota").inner_text()
+    page.set_input_files("input[name=videofile]", str(long_clip))
+    page.click("#upload-form button[type=submit]")
+    error = page.locator("#upload-error")
+    error.wait_for(state="visible")
+    assert "your video quota has 48.8 kB left (of 48.8 kB)" in error.inner_text()
+    assert page.locator("#upload-progress").is_hidden() and sent == []
     context.close()
