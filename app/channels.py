@@ -280,12 +280,17 @@ def image_urls(settings: Settings, channel: Channel, kind: str) -> list[dict]:
     return out
 
 
+def check_deletable(channel: Channel) -> None:
+    """ChannelError if this is its account's last channel (an account keeps one)."""
+    if Channel.select().where(Channel.account == channel.account_id).count() <= 1:
+        raise ChannelError("An account keeps at least one channel.", "channel")
+
+
 def delete_channel(settings: Settings, channel: Channel) -> None:
     """Delete a channel and its videos; an account keeps at least one channel."""
     from app import videos
 
-    if Channel.select().where(Channel.account == channel.account_id).count() <= 1:
-        raise ChannelError("An account keeps at least one channel.", "channel")
+    check_deletable(channel)
     for video in list(channel.videos):
         videos.delete_video(settings, video)
     with db.atomic():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from app import auth, channels, images, subscriptions, videos
 from app.federation import actors
 from handlers.base import PageHandler, Problem, public
@@ -60,7 +62,10 @@ class MyChannelsHandler(PageHandler):
 
     def _render(self, errors: dict, values: dict) -> None:
         mine = list(Channel.select().where(Channel.account == auth.account_of(self.user)))
-        self.render_page("my_channels.mako", channels=mine, errors=errors, values=values)
+        deleted = self.get_argument("deleted", "")[:120]
+        self.render_page(
+            "my_channels.mako", channels=mine, errors=errors, values=values, deleted=deleted
+        )
 
     def post(self) -> None:
         values = {k: self.get_body_argument(k, "") for k in ("name", "displayName", "description")}
@@ -106,13 +111,33 @@ class EditChannelHandler(PageHandler):
             window=channels.CATALOGUE_WINDOW_DAYS,
         )
 
+    def _confirm_delete(self, channel: Channel) -> None:
+        count = channel.videos.count()
+        videos_too = f" and its {count} video{'' if count == 1 else 's'}" if count else ""
+        self.render_page(
+            "confirm_delete.mako",
+            heading=f"Delete the channel “{channel.display_name}”?",
+            consequence=f"The channel{videos_too} are removed for good, here and on the"
+            " servers that follow it.",
+            action=f"/c/{channel.name}/edit",
+            fields={"action": "delete"},
+            button="Delete the channel",
+            cancel=f"/c/{channel.name}/edit",
+        )
+
     async def post(self, name: str) -> None:
         channel = self._channel(name)
         action = self.get_body_argument("action", "save")
         try:
             if action == "delete":
+                if self.get_body_argument("confirm", "") != "yes":
+                    channels.check_deletable(channel)  # the last channel: say so at once
+                    self._confirm_delete(channel)  # ask first, without JavaScript
+                    return
                 channels.delete_channel(self.shoal, channel)
-                self.redirect_see_other("/my-channels")
+                self.redirect_see_other(
+                    "/my-channels?" + urlencode({"deleted": channel.display_name})
+                )
                 return
             for kind in ("avatar", "banner"):
                 upload = (self.request.files.get(f"{kind}file") or [None])[0]

@@ -1,6 +1,9 @@
 <%inherit file="layout.mako"/>
 <%block name="title">My channels · ${settings.instance_name}</%block>
 <h1>My channels</h1>
+% if deleted:
+<p class="notice" role="status">The channel “${deleted}” was deleted.</p>
+% endif
 <ul class="channels">
 % for c in channels:
   <li><a href="/c/${c.name}">${c.display_name}</a> <span class="handle">@${c.name}@${settings.host}</span> · <a href="/c/${c.name}/edit">Customize</a></li>

@@ -6,6 +6,7 @@ import concurrent.futures
 import datetime as dt
 import fractions
 import functools
+import html
 import io
 import struct
 import threading
@@ -261,3 +262,25 @@ def test_other_requests_are_answered_while_an_image_is_processed(
         (600, 600),
     ]
     assert len(stored_images(live_settings)) == 3
+
+
+def test_deleting_a_channel_from_its_page_asks_first_and_says_it_was_done(
+    alice, alice_api, clip, run_jobs
+):
+    alice.form("/my-channels", {"name": "cooking", "displayName": "Cooking with Alice"})
+    cooking = alice_api.get("/api/v1/video-channels/cooking").json()["id"]
+    upload(alice_api, clip, channelId=cooking, name="Soup")
+    run_jobs()
+    ask = alice.form("/c/cooking/edit", {"action": "delete"})
+    assert ask.status_code == 200
+    text = html.unescape(ask.text)
+    assert "Delete the channel “Cooking with Alice”?" in text and "its 1 video" in text
+    assert alice_api.get("/api/v1/video-channels/cooking").status_code == 200  # still there
+    done = alice.form("/c/cooking/edit", {"action": "delete", "confirm": "yes"})
+    assert done.status_code == 303
+    assert done.headers["Location"] == "/my-channels?deleted=Cooking+with+Alice"
+    page = html.unescape(alice.get(done.headers["Location"]).text)
+    assert "The channel “Cooking with Alice” was deleted." in page
+    assert alice_api.get("/api/v1/video-channels/cooking").status_code == 404
+    last = alice.form("/c/alice_channel/edit", {"action": "delete"})  # no confirmation to give
+    assert last.status_code == 400 and "at least one channel" in last.text
