@@ -109,6 +109,15 @@ class CaptionsHandler(APIHandler):
         self.send(EMPTY)
 
 
+class StoryboardsHandler(APIHandler):
+    """GET /api/v1/videos/{id}/storyboards: none yet, in PeerTube's shape (its player asks)."""
+
+    @public
+    def get(self, ref: str) -> None:
+        video_or_problem(self, ref)
+        self.send({"storyboards": []})
+
+
 class CommentThreadsHandler(APIHandler):
     """GET /api/v1/videos/{id}/comment-threads: none, in PeerTube's thread-list shape."""
 
@@ -139,5 +148,6 @@ ROUTES = [
     (r"/api/v1/accounts/(?P<handle>[^/]+)/video-playlists", AccountPlaylistsHandler),
     (r"/api/v1/video-channels/(?P<handle>[^/]+)/video-playlists", ChannelPlaylistsHandler),
     (r"/api/v1/videos/(?P<ref>[^/]+)/captions", CaptionsHandler),
+    (r"/api/v1/videos/(?P<ref>[^/]+)/storyboards", StoryboardsHandler),
     (r"/api/v1/videos/(?P<ref>[^/]+)/comment-threads", CommentThreadsHandler),
 ]
