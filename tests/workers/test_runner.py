@@ -106,14 +106,20 @@ def test_worker_stops_cleanly_on_sigterm(settings):
         stderr=subprocess.PIPE,
         text=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+    reader.start()
     try:
-        wait_for(lambda: proc.poll() is None and time.sleep(1.0) is None, 5, "the worker to start")
+        # SIGTERM once the worker says it is ready: before that, Python's default
+        # handler would kill it (a slow start on a busy machine made this flaky).
+        wait_for(lambda: any(" ready" in line for line in lines), 30, "the worker to start")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert "stopping after the current job" in proc.stderr.read()
+    reader.join(5)
+    assert any("stopping after the current job" in line for line in lines), lines
 
 
 def test_quick_jobs_run_while_a_long_job_holds_the_worker(settings, monkeypatch):
