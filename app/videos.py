@@ -186,6 +186,14 @@ def check_quota(user: User, size: int) -> None:
         raise QuotaError("The user video quota is exceeded with this video.")
 
 
+def quota_summary(user: User) -> dict[str, int]:
+    """What the user's videos (and uploads under way) take, of their quota (-1: none), and
+    what is left (-1: no limit): for the upload page and settings."""
+    used = used_quota(user) + reserved_quota(user)
+    total = user.video_quota
+    return {"used": used, "total": total, "left": -1 if total < 0 else max(0, total - used)}
+
+
 def create_video(
     settings: Settings,
     user: User,

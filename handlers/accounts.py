@@ -8,7 +8,7 @@ from app import auth, channels, feed_tokens, p2p, videos
 from app.federation import actors
 from app.ratelimit import RateLimiter
 from handlers.base import PageHandler, Problem, public
-from handlers.videos import quota_of, render_list
+from handlers.videos import render_list
 from models.federation import ActorType
 
 
@@ -142,7 +142,7 @@ class SettingsHandler(PageHandler):
             notice=notice,
             errors=errors,
             feed_url=feed,
-            quota=quota_of(self.user),
+            quota=videos.quota_summary(self.user),
         )
 
     def post(self) -> None:

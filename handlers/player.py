@@ -31,13 +31,13 @@ def import_map(handler: PageHandler) -> str:
     return json.dumps({"imports": imports}, separators=(",", ":"))
 
 
-def plain_file(handler: PageHandler, video: Video) -> str:
+def plain_file(handler: PageHandler, video: Video, files: list) -> str:
     """One rendition to play without JavaScript: a fragmented MP4 plays in browsers as a
     plain file. The highest up to 720p (else the lowest); only for local videos, whose
     files the page's CSP lets it play."""
     if not video.is_local:
         return ""
-    files = sorted(video.files, key=lambda f: f.resolution)
+    files = sorted(files, key=lambda f: f.resolution)
     if not files:
         return ""
     small = [f for f in files if f.resolution <= PLAIN_HEIGHT]
@@ -53,6 +53,7 @@ def player_context(handler: PageHandler, video: Video, master_url: str) -> dict[
     against. Remote videos use their origin's tracker and hashes.
     """
     server = p2p.get()
+    files = list(video.files)  # one query for the plain player and the poster
     hashes = videos.media_url(handler.shoal, video, video.hls_sha256) if video.hls_sha256 else ""
     tracker = p2p.tracker_url(master_url)
     enabled = p2p.enabled_for(server, handler.user) and bool(hashes and tracker)
@@ -63,13 +64,13 @@ def player_context(handler: PageHandler, video: Video, master_url: str) -> dict[
         "segments_sha256": hashes,
         "ice_servers": json.dumps(server.rtc_config()["iceServers"]),
         "import_map": "",
-        "fallback": plain_file(handler, video),
+        "fallback": plain_file(handler, video, files),
         # Sound only: a waveform picture stands in for the missing one.
         "poster": (
             f"/lazy-static/previews/{video.uuid}.jpg"
             if video.preview
             else handler.static_url("img/audio.svg")
-            if not any(f.has_video for f in video.files)
+            if not any(f.has_video for f in files)
             else ""
         ),
     }

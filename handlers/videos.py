@@ -26,13 +26,6 @@ CHOICES = {
 }
 
 
-def quota_of(user) -> dict:
-    """What the user's videos take, of what they may use (-1: no limit), and what is left."""
-    used = videos.used_quota(user) + videos.reserved_quota(user)
-    total = user.video_quota
-    return {"used": used, "total": total, "left": -1 if total < 0 else max(0, total - used)}
-
-
 def channel_handle(channel) -> str:
     return channel.name if channel.is_local else f"{channel.name}@{channel.host}"
 
@@ -130,7 +123,7 @@ class UploadPageHandler(StreamingUploadMixin, PageHandler):
             channels=auth.channels_of(self.user),
             values={},
             errors={},
-            quota=quota_of(self.user),
+            quota=videos.quota_summary(self.user),
             **CHOICES,
         )
 
