@@ -211,6 +211,16 @@ class RemoteChannelImageHandler(BaseHandler):
     head = get  # public too; Tornado leaves the body out of a HEAD answer
 
 
+def send_torrent(handler: BaseHandler, video: Video, body: bytes, attachment: str) -> None:
+    """A .torrent answer: any site may read a public one; `attachment` names a download."""
+    handler.set_header("Content-Type", "application/x-bittorrent")
+    if video.privacy != Privacy.PRIVATE:
+        handler.set_header("Access-Control-Allow-Origin", "*")
+    if attachment:
+        handler.set_header("Content-Disposition", f'attachment; filename="{attachment}"')
+    handler.finish(body)
+
+
 class TorrentHandler(BaseHandler):
     """/lazy-static/torrents/<uuid>-<res>-hls.torrent (and /download/torrents/... to save)."""
 
@@ -230,14 +240,9 @@ class TorrentHandler(BaseHandler):
             videos.media_url(self.shoal, video, file.filename),
             int((video.published_at or video.created_at).timestamp()),
         )
-        self.set_header("Content-Type", "application/x-bittorrent")
-        if video.privacy != Privacy.PRIVATE:
-            self.set_header("Access-Control-Allow-Origin", "*")
-        if kind == "download":
-            self.set_header(
-                "Content-Disposition", f'attachment; filename="{uuid}-{resolution}-hls.torrent"'
-            )
-        self.finish(body)
+        send_torrent(
+            self, video, body, f"{uuid}-{resolution}-hls.torrent" if kind == "download" else ""
+        )
 
     head = get  # public too; Tornado leaves the body out of a HEAD answer
 
@@ -254,14 +259,10 @@ class OriginalTorrentHandler(BaseHandler):
         info = originals.load(self.shoal, video)
         if info is None or info.resolution != resolution_of(resolution):
             raise tornado.web.HTTPError(404)
-        self.set_header("Content-Type", "application/x-bittorrent")
-        if video.privacy != Privacy.PRIVATE:
-            self.set_header("Access-Control-Allow-Origin", "*")
-        if kind == "download":
-            self.set_header(
-                "Content-Disposition", f'attachment; filename="{uuid}-{resolution}.torrent"'
-            )
-        self.finish(originals.torrent_file(self.shoal, video, info))
+        body = originals.torrent_file(self.shoal, video, info)
+        send_torrent(
+            self, video, body, f"{uuid}-{resolution}.torrent" if kind == "download" else ""
+        )
 
     head = get  # public too; Tornado leaves the body out of a HEAD answer
 
