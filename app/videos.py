@@ -24,7 +24,7 @@ from app.settings import Settings
 from models import db, utcnow
 from models.accounts import Account, Channel, User
 from models.uploads import Upload
-from models.videos import Privacy, State, Video, VideoFile
+from models.videos import Privacy, State, Storyboard, Video, VideoFile
 
 log = logging.getLogger(__name__)
 
@@ -291,6 +291,22 @@ def image_url(settings: Settings, video: Video, kind: str) -> str | None:
     return f"{settings.base_url}/lazy-static/{kind}/{video.uuid}.jpg"
 
 
+def storyboard_of(video: Video) -> Storyboard | None:
+    return Storyboard.get_or_none(Storyboard.video == video)
+
+
+def storyboard_json(video: Video, board: Storyboard) -> dict:
+    """A storyboard in PeerTube's REST shape (GET /api/v1/videos/{id}/storyboards)."""
+    return {
+        "storagePath": f"/lazy-static/storyboards/{video.uuid}.jpg",
+        "totalHeight": board.height,
+        "totalWidth": board.width,
+        "spriteHeight": board.tile_height,
+        "spriteWidth": board.tile_width,
+        "spriteDuration": board.tile_duration,
+    }
+
+
 def hls_dir(settings: Settings, video: Video) -> Path:
     return settings.media_dir / "hls" / str(video.uuid)
 
@@ -408,6 +424,18 @@ def transcode_video(
                 torrent_name=torrent_infos[r.height].name,
                 piece_length=torrent_infos[r.height].piece_length,
                 pieces=torrent_infos[r.height].pieces,
+            )
+        Storyboard.delete().where(Storyboard.video == video).execute()
+        if result.storyboard is not None:
+            board = result.storyboard
+            Storyboard.create(
+                video=video,
+                filename=board.filename,
+                tile_width=board.tile_width,
+                tile_height=board.tile_height,
+                tile_duration=board.tile_duration,
+                width=board.width,
+                height=board.height,
             )
         Video.update(
             state=State.PUBLISHED,

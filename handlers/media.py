@@ -7,6 +7,7 @@ and resolved inside the video's folder, so no path leaves it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -74,21 +75,33 @@ class MediaHandler(tornado.web.StaticFileHandler, BaseHandler):
 
 
 class ImageHandler(MediaHandler):
-    """/lazy-static/thumbnails/<uuid>.jpg and /lazy-static/previews/<uuid>.jpg."""
+    """/lazy-static/{thumbnails,previews,storyboards}/<uuid>.jpg."""
 
-    @public
-    async def get(self, kind: str, uuid: str) -> None:  # type: ignore[override]
-        video = self._video(uuid)
-        name = video.thumbnail if kind == "thumbnails" else video.preview
+    def _stored(self, kind: str, video: Video) -> str:
+        """The file name (a URL for remote videos) of the video's image of this kind."""
+        if kind == "storyboards":
+            board = videos.storyboard_of(video)
+            name = board.filename if board else ""
+        else:
+            name = video.thumbnail if kind == "thumbnails" else video.preview
         if not name:
             raise tornado.web.HTTPError(404)
+        return name
+
+    async def _serve(self, kind: str, uuid: str, include_body: bool) -> None:
+        video = self._video(uuid)
+        name = self._stored(kind, video)
         if not video.is_local:
             name = await self._cached_remote(video, kind, name)
-        await super(MediaHandler, self).get(f"{uuid}/{name}")
+        await super(MediaHandler, self).get(f"{uuid}/{name}", include_body=include_body)
 
     async def _cached_remote(self, video: Video, kind: str, url: str) -> str:
-        """Remote images are fetched once and kept beside local media (PeerTube's lazy-static)."""
-        name = f"remote-{kind}.jpg"
+        """Remote images are fetched once and kept beside local media (PeerTube's lazy-static).
+
+        The copy is named after its URL, so an origin's new picture is fetched anew.
+        """
+        key = hashlib.sha256(url.encode()).hexdigest()[:16]
+        name = f"remote-{kind}-{key}.jpg"
         folder = self.shoal.media_dir / "hls" / str(video.uuid)
         if not (folder / name).exists():
             try:
@@ -102,12 +115,12 @@ class ImageHandler(MediaHandler):
         return name
 
     @public
+    async def get(self, kind: str, uuid: str) -> None:  # type: ignore[override]
+        await self._serve(kind, uuid, include_body=True)
+
+    @public
     async def head(self, kind: str, uuid: str) -> None:  # type: ignore[override]
-        video = self._video(uuid)
-        name = video.thumbnail if kind == "thumbnails" else video.preview
-        if not name:
-            raise tornado.web.HTTPError(404)
-        await super(MediaHandler, self).get(f"{uuid}/{name}", include_body=False)
+        await self._serve(kind, uuid, include_body=False)
 
 
 class DownloadHandler(MediaHandler):
@@ -294,7 +307,10 @@ ROUTES = [
         ChannelImageFileHandler,
     ),
     (rf"/static/streaming-playlists/hls/(?P<uuid>{UUID})/(?P<filename>[^/]+)", MediaHandler),
-    (rf"/lazy-static/(?P<kind>thumbnails|previews)/(?P<uuid>{UUID})\.jpg", ImageHandler),
+    (
+        rf"/lazy-static/(?P<kind>thumbnails|previews|storyboards)/(?P<uuid>{UUID})\.jpg",
+        ImageHandler,
+    ),
     (
         rf"/download/streaming-playlists/hls/videos/(?P<uuid>{UUID})-(?P<resolution>\d+)"
         r"-fragmented\.mp4",

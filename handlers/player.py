@@ -53,6 +53,7 @@ def player_context(handler: PageHandler, video: Video, master_url: str) -> dict[
     against. Remote videos use their origin's tracker and hashes.
     """
     server = p2p.get()
+    board = videos.storyboard_of(video)
     files = list(video.files)  # one query for the plain player and the poster
     hashes = videos.media_url(handler.shoal, video, video.hls_sha256) if video.hls_sha256 else ""
     tracker = p2p.tracker_url(master_url)
@@ -65,6 +66,7 @@ def player_context(handler: PageHandler, video: Video, master_url: str) -> dict[
         "ice_servers": json.dumps(server.rtc_config()["iceServers"]),
         "import_map": "",
         "fallback": plain_file(handler, video, files),
+        "storyboard": videos.storyboard_json(video, board) if board else None,
         # Sound only: a waveform picture stands in for the missing one.
         "poster": (
             f"/lazy-static/previews/{video.uuid}.jpg"

@@ -130,3 +130,15 @@ class VideoFile(BaseModel):
 
     class Meta:
         indexes = ((("video", "resolution"), True),)
+
+
+class Storyboard(BaseModel):
+    """A video's storyboard: one sprite of tiles the player shows above its seek bar."""
+
+    video = peewee.ForeignKeyField(Video, unique=True, on_delete="CASCADE")
+    filename = peewee.CharField(max_length=2000)  # in the video's folder; a URL for remote videos
+    tile_width = peewee.IntegerField()
+    tile_height = peewee.IntegerField()
+    tile_duration = peewee.IntegerField()  # seconds each tile covers
+    width = peewee.IntegerField()  # the whole sprite
+    height = peewee.IntegerField()

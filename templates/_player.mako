@@ -38,6 +38,23 @@ the page's CSP allows exactly its hash).
 </noscript>
 </%def>
 
+<%def name="storyboard(video, player)">
+<% board = player['storyboard'] %>
+% if board:
+## A timeline under the picture: hovering or dragging it shows that moment (player.js).
+<div id="storyboard" class="storyboard" hidden
+  data-src="${board['storagePath']}" data-tile-width="${board['spriteWidth']}"
+  data-tile-height="${board['spriteHeight']}" data-tile-duration="${board['spriteDuration']}"
+  data-width="${board['totalWidth']}" data-height="${board['totalHeight']}">
+  <div class="storyboard-preview" aria-hidden="true" hidden>
+    <div class="storyboard-tile"></div><span class="storyboard-time"></span>
+  </div>
+  <input class="storyboard-seek" type="range" min="0" max="${video.duration or 0}" step="any"
+    value="0" aria-label="Seek (shows a preview of each moment)">
+</div>
+% endif
+</%def>
+
 <%def name="p2p_bar(player)">
 % if player['p2p']:
 ## A small indicator; the figures and the setting open on demand (player.js shows it).

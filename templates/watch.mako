@@ -38,6 +38,7 @@ from app.serialize import embed_html, torrent_fields
 % if video.state == 'published' and video.hls_master:
   <div class="player">
     ${player_ui.video_tag(video, master_url, player)}
+    ${player_ui.storyboard(video, player)}
     <p id="player-error" class="alert" role="alert" hidden></p>
   </div>
   <div class="player-bar">

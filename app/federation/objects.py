@@ -21,7 +21,7 @@ from app.constants import CATEGORIES, LANGUAGES, LICENCES
 from app.federation.actors import CONTEXT, PUBLIC
 from app.serialize import iso, media_base, torrent_fields, video_url
 from app.settings import Settings
-from models.videos import Privacy, State, Video, VideoFile
+from models.videos import Privacy, State, Storyboard, Video, VideoFile
 
 # PeerTube's Video @context, term for term as in ap-video.json.
 # fmt: off
@@ -80,6 +80,7 @@ BIGINT_MAX = 2**63 - 1
 MAX_URL = 2000
 MAX_ASPECT_RATIO = 100.0
 MAX_FPS = 1000.0
+MAX_SPRITE_SIDE = 20_000  # pixels: 10 tiles of 2000; PeerTube's are 1920 at most
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -161,8 +162,26 @@ def _hls_link(settings: Settings, video: Video, files: list[VideoFile]) -> dict[
     return {"type": "Link", "mediaType": "application/x-mpegURL", "href": master, "tag": tag}
 
 
+def _storyboard_preview(settings: Settings, video: Video, board: Storyboard) -> dict[str, Any]:
+    """The storyboard as PeerTube lists it in a Video's ``preview``."""
+    href = f"{settings.base_url}/lazy-static/storyboards/{video.uuid}.jpg"
+    # fmt: off
+    return {"type": "Image", "rel": ["storyboard"], "url": [{
+        "mediaType": "image/jpeg", "href": href, "width": board.width, "height": board.height,
+        "tileWidth": board.tile_width, "tileHeight": board.tile_height,
+        "tileDuration": f"PT{board.tile_duration}S",
+    }]}
+    # fmt: on
+
+
 def video_object(
-    settings: Settings, video: Video, files: list[VideoFile], *, account_url: str, channel_url: str
+    settings: Settings,
+    video: Video,
+    files: list[VideoFile],
+    *,
+    account_url: str,
+    channel_url: str,
+    storyboard: Storyboard | None = None,
 ) -> dict[str, Any]:
     """The Video object of a local video, as PeerTube serves it at /videos/watch/{uuid}.
 
@@ -221,6 +240,8 @@ def video_object(
             width = _even(min(limit, widest or limit))
             image_url = f"{settings.base_url}/lazy-static/{folder}/{video.uuid}.jpg"
             doc["icon"].append(_image(image_url, width, video.aspect_ratio))
+    if storyboard is not None:
+        doc["preview"] = [_storyboard_preview(settings, video, storyboard)]
     if video.hls_master and files:
         doc["url"].append(_hls_link(settings, video, files))
     # PeerTube reads trackers from these Links (else from magnets) to join the swarm.
@@ -284,6 +305,18 @@ class RemoteFile:
 
 
 @dataclass
+class RemoteStoryboard:
+    """A remote video's storyboard sprite (PeerTube 6's ``preview`` with rel storyboard)."""
+
+    url: str
+    width: int
+    height: int
+    tile_width: int
+    tile_height: int
+    tile_duration: int
+
+
+@dataclass
 class RemoteVideo:
     """What Shoal keeps of a remote Video object."""
 
@@ -310,6 +343,7 @@ class RemoteVideo:
     master_playlist_url: str | None
     segments_sha256_url: str | None
     files: list[RemoteFile] = field(default_factory=list)
+    storyboard: RemoteStoryboard | None = None
     attributed_account: str | None = None
     attributed_channel: str | None = None
     is_public: bool = True  # Public in to or cc
@@ -507,6 +541,32 @@ def _images(value: Any) -> tuple[str | None, str | None]:
     return ordered[0][1], ordered[-1][1]
 
 
+def _storyboard(value: Any) -> RemoteStoryboard | None:
+    """The first storyboard sprite of a Video's ``preview`` whose tiles fit the sprite."""
+    for item in _as_list(value):
+        if not isinstance(item, dict) or "storyboard" not in _as_list(item.get("rel")):
+            continue
+        for link in _as_list(item.get("url")):
+            ref = _href(link) if isinstance(link, dict) else None
+            if not ref:
+                continue
+            board = RemoteStoryboard(
+                url=ref,
+                width=_int(link.get("width"), low=0, high=MAX_SPRITE_SIDE + 1),
+                height=_int(link.get("height"), low=0, high=MAX_SPRITE_SIDE + 1),
+                tile_width=_int(link.get("tileWidth"), low=0, high=MAX_SPRITE_SIDE + 1),
+                tile_height=_int(link.get("tileHeight"), low=0, high=MAX_SPRITE_SIDE + 1),
+                tile_duration=parse_duration(link.get("tileDuration")),
+            )
+            if (
+                0 < board.tile_width <= board.width <= MAX_SPRITE_SIDE
+                and 0 < board.tile_height <= board.height <= MAX_SPRITE_SIDE
+                and board.tile_duration > 0
+            ):
+                return board
+    return None
+
+
 def _attribution(value: Any) -> tuple[str | None, str | None]:
     """(account, channel) from attributedTo: typed Person/Group, or untyped in that order."""
     account = channel = None
@@ -617,6 +677,7 @@ def parse_video(obj: dict) -> RemoteVideo:
         master_playlist_url=master,
         segments_sha256_url=sha256,
         files=files,
+        storyboard=_storyboard(obj.get("preview")),
         attributed_account=account,
         attributed_channel=channel,
         is_public=is_public,

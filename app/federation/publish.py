@@ -21,7 +21,7 @@ from app.serialize import iso, video_url
 from app.settings import Settings
 from models.accounts import Account, Channel
 from models.federation import Actor, Follow
-from models.videos import Privacy, State, Video, VideoFile
+from models.videos import Privacy, State, Storyboard, Video, VideoFile
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ def _video_doc(settings: Settings, video: Video) -> dict[str, Any]:
         files,
         account_url=actors.actor_url(settings, account_actor),
         channel_url=actors.actor_url(settings, channel_actor),
+        storyboard=Storyboard.get_or_none(Storyboard.video == video),
     )
     doc.pop("@context", None)
     return doc

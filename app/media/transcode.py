@@ -11,7 +11,9 @@ segments of all renditions start at the same instant.
 
 Afterwards the fragmented MP4s are walked box by box to write the byte-range
 variant playlists, the master playlist and segments-sha256.json, and a
-thumbnail and a preview image are cut from a frame near the start.
+thumbnail and a preview image are cut from a frame near the start. The same
+decode feeds the storyboard: one small picture every few seconds, tiled into
+one JPEG sprite the player shows above its seek bar (PeerTube 6's layout).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import math
 import os
 import queue
 import threading
@@ -51,6 +54,11 @@ MAXRATES = {144: 250_000, 240: 400_000, 360: 800_000, 480: 1_200_000, 720: 2_500
 MAXRATES |= {1080: 4_500_000, 1440: 8_000_000, 2160: 14_000_000}
 THUMBNAIL_WIDTH = 280
 PREVIEW_WIDTH = 850
+# Storyboards as PeerTube makes them: tiles 192 px on their longer side, at most
+# 10x10 of them, one per second up to 100 seconds, none under 3 seconds.
+STORYBOARD_TILE = 192
+STORYBOARD_MAX_EDGE = 10
+STORYBOARD_MIN_SECONDS = 3
 # Frames waiting per rendition; a 1080p frame is 3 MB and the queues share frames.
 QUEUE_FRAMES = 16
 PROGRESS_INTERVAL = 0.5
@@ -75,6 +83,26 @@ class Rendition:
 
 
 @dataclass(frozen=True)
+class Storyboard:
+    """One sprite of tiles, left to right then top to bottom, each ``tile_duration`` s."""
+
+    filename: str
+    tile_width: int
+    tile_height: int
+    tile_duration: int  # whole seconds
+    columns: int
+    rows: int
+
+    @property
+    def width(self) -> int:
+        return self.tile_width * self.columns
+
+    @property
+    def height(self) -> int:
+        return self.tile_height * self.rows
+
+
+@dataclass(frozen=True)
 class TranscodeResult:
     """Everything ``transcode`` wrote, by file name inside ``out_dir``."""
 
@@ -85,6 +113,25 @@ class TranscodeResult:
     segments_sha256: str  # '<prefix>-segments-sha256.json'
     thumbnail: str  # 'thumbnail.jpg' ('' when audio-only)
     preview: str  # 'preview.jpg' ('' when audio-only)
+    storyboard: Storyboard | None = None  # 'storyboard.jpg'; None when audio-only or short
+
+
+def storyboard_plan(duration: float) -> tuple[int, int] | None:
+    """(seconds per tile, number of tiles) for a video, or None when it is too short."""
+    if duration < STORYBOARD_MIN_SECONDS:
+        return None
+    most = min(math.ceil(duration), STORYBOARD_MAX_EDGE * STORYBOARD_MAX_EDGE)
+    step = math.ceil(duration / most)
+    return step, math.ceil(duration / step)
+
+
+def storyboard_grid(count: int) -> tuple[int, int]:
+    """(columns, rows): the fewest rows, then the fewest columns, that hold ``count`` tiles."""
+    for rows in range(1, STORYBOARD_MAX_EDGE + 1):
+        for columns in range(rows, STORYBOARD_MAX_EDGE + 1):
+            if count <= rows * columns:
+                return columns, rows
+    raise ValueError(f"{count} tiles do not fit a {STORYBOARD_MAX_EDGE}x{STORYBOARD_MAX_EDGE} grid")
 
 
 def even(value: float) -> int:
@@ -395,6 +442,91 @@ def _audio_encoder(audio: av.audio.stream.AudioStream) -> tuple[av.CodecContext,
     return encoder, rate
 
 
+class _StoryboardTiles:
+    """Collects one small picture per storyboard tile while the source is decoded.
+
+    Only the frames that start a tile are scaled (at most 100 per video), into
+    a picture this object owns (decoded frames are shared with the rendition
+    threads and never changed); a lavfi ``tile`` graph lays them out. Any
+    failure only loses the storyboard, never the video.
+    """
+
+    def __init__(self, aspect: float, sar: Fraction, step: int, count: int) -> None:
+        if aspect >= 1:
+            self.width, self.height = STORYBOARD_TILE, even(STORYBOARD_TILE / aspect)
+        else:
+            self.width, self.height = even(STORYBOARD_TILE * aspect), STORYBOARD_TILE
+        self.sar = sar
+        self.step = step
+        self.count = count
+        self.columns, self.rows = storyboard_grid(count)
+        self.taken = 0
+        self.failed = False
+        self._scale: tuple | None = None  # (shape, graph, src, sink)
+        self._tile: tuple | None = None  # (graph, src, sink)
+
+    def offer(self, frame: av.VideoFrame, seconds: float) -> None:
+        """Use ``frame`` for every tile starting at or before ``seconds`` not yet filled."""
+        if self.failed or self.taken >= self.count or seconds < self.taken * self.step:
+            return
+        try:
+            picture = self._small(frame)
+            while self.taken < self.count and seconds >= self.taken * self.step:
+                picture.pts = self.taken
+                self._tiles(picture)[1].push(picture)
+                self.taken += 1
+        except (av.error.FFmpegError, ValueError) as err:
+            log.warning("storyboard dropped: %s", err)
+            self.failed = True
+
+    def write(self, path: str) -> Storyboard | None:
+        """Write the sprite; None when nothing (or not enough) was collected."""
+        if self.failed or self._tile is None or self.taken < self.count / 2:
+            return None
+        try:
+            _graph, src, sink = self._tile
+            src.push(None)
+            _write_picture(sink.pull(), path)
+        except (av.error.FFmpegError, ValueError) as err:
+            log.warning("storyboard dropped: %s", err)
+            return None
+        return Storyboard(
+            os.path.basename(path), self.width, self.height, self.step, self.columns, self.rows
+        )
+
+    def _small(self, frame: av.VideoFrame) -> av.VideoFrame:
+        shape = (frame.width, frame.height, frame.format.name, round(frame.rotation))
+        if self._scale is None or self._scale[0] != shape:
+            chain = [
+                ("scale", f"w={self.width}:h={self.height}:flags={SCALER}:out_range=full"),
+                ("format", "pix_fmts=yuvj420p"),
+                ("setsar", "1"),
+            ]
+            self._scale = (shape, *_filter_graph(frame, self.sar, chain))
+        _shape, _graph, src, sink = self._scale
+        src.push(frame)
+        return sink.pull()
+
+    def _tiles(self, picture: av.VideoFrame) -> tuple:
+        if self._tile is None:
+            graph = av.filter.Graph()
+            graph.threads = 1
+            src = graph.add(
+                "buffer",
+                video_size=f"{picture.width}x{picture.height}",
+                pix_fmt=picture.format.name,
+                time_base="1/1",
+                pixel_aspect="1/1",
+            )
+            tile = graph.add("tile", f"layout={self.columns}x{self.rows}")
+            sink = graph.add("buffersink")
+            src.link_to(tile)
+            tile.link_to(sink)
+            graph.configure()
+            self._tile = (graph, src, sink)
+        return self._tile
+
+
 class _Pipeline:
     """One transcode: the source container, the rendition workers and what was decoded."""
 
@@ -414,6 +546,7 @@ class _Pipeline:
         self.end = 0.0  # seconds of media decoded
         self.video_frames = 0
         self.thumbnail: av.VideoFrame | None = None
+        self.storyboard: _StoryboardTiles | None = None
 
     def start(self, out_dir: str, ladder: Sequence[int], prefix: str) -> None:
         """Plan the renditions and start one worker thread for each."""
@@ -423,6 +556,9 @@ class _Pipeline:
         plans = []
         if self.video is not None:
             self.aspect, self.rate, sar = _source_geometry(self.video, self.info)
+            plan = storyboard_plan(self.info.duration)
+            if plan is not None:
+                self.storyboard = _StoryboardTiles(self.aspect, sar, *plan)
             # Ladder steps are the shorter side (PeerTube's resolutions): a portrait 720x1280
             # upload tops out at 720p, 720 wide, never at a "1080p" 608 wide.
             portrait = self.info.height > self.info.width
@@ -479,6 +615,8 @@ class _Pipeline:
                     last = frame
                     if self.thumbnail is None and seconds >= thumbnail_at:
                         self.thumbnail = frame
+                    if self.storyboard is not None:
+                        self.storyboard.offer(frame, seconds)
                 else:
                     seconds += frame.samples / frame.sample_rate
                     for encoded in self.audio_encoder.encode(frame):  # type: ignore[union-attr]
@@ -560,6 +698,9 @@ def _transcode(
         ):
             _write_jpeg(pipeline.thumbnail, pipeline.aspect, width, os.path.join(out_dir, name))
         result = dataclasses.replace(result, **names)
+    if pipeline.storyboard is not None:
+        storyboard = pipeline.storyboard.write(os.path.join(out_dir, "storyboard.jpg"))
+        result = dataclasses.replace(result, storyboard=storyboard)
     progress.done()
     return result
 
@@ -617,11 +758,15 @@ def _write_jpeg(frame: av.VideoFrame, aspect: float, width: int, path: str) -> N
     _graph, src, sink = _filter_graph(frame, Fraction(1), chain)
     src.push(frame)
     src.push(None)
-    picture = sink.pull()
+    _write_picture(sink.pull(), path)
+
+
+def _write_picture(picture: av.VideoFrame, path: str) -> None:
+    """Save a full-range 4:2:0 picture as a JPEG with mjpeg."""
     picture.pict_type = 0
     encoder = av.CodecContext.create("mjpeg", "w")
-    encoder.width = width
-    encoder.height = height
+    encoder.width = picture.width
+    encoder.height = picture.height
     encoder.pix_fmt = "yuvj420p"
     encoder.time_base = Fraction(1, 25)
     encoder.qscale = True

@@ -61,6 +61,7 @@
     };
     shoal.p2p = stats;
     countView(video);
+    setUpStoryboard(video);
 
     const master = video.dataset.master;
     if (video.dataset.poster && !video.getAttribute("poster")) video.poster = video.dataset.poster;
@@ -345,6 +346,85 @@
 
   // One view is counted after 5 s of actual playback (the server also
   // counts one per address and video per hour).
+  // The timeline under the picture (<div id="storyboard" data-src data-tile-width
+  // data-tile-height data-tile-duration data-width data-height> holding
+  // .storyboard-preview and an <input type="range" class="storyboard-seek">):
+  // hovering or dragging it shows the storyboard tile of that moment with its time;
+  // releasing it seeks. The sprite is only fetched on the first hover or drag.
+  function setUpStoryboard(video) {
+    const box = document.getElementById("storyboard");
+    if (!box) return;
+    const seek = box.querySelector(".storyboard-seek");
+    const preview = box.querySelector(".storyboard-preview");
+    const tile = box.querySelector(".storyboard-tile");
+    const time = box.querySelector(".storyboard-time");
+    const d = box.dataset;
+    const tileWidth = Number(d.tileWidth);
+    const tileHeight = Number(d.tileHeight);
+    const tileDuration = Number(d.tileDuration);
+    const columns = Math.max(1, Math.floor(Number(d.width) / tileWidth));
+    const tiles = columns * Math.max(1, Math.floor(Number(d.height) / tileHeight));
+    if (!(tileWidth > 0 && tileHeight > 0 && tileDuration > 0)) return;
+    box.hidden = false;
+    let dragging = false;
+
+    function duration() {
+      return Number.isFinite(video.duration) && video.duration > 0 ? video.duration : Number(seek.max);
+    }
+
+    function show(seconds, x) {
+      if (!tile.style.backgroundImage) tile.style.backgroundImage = `url("${d.src}")`;
+      const index = Math.min(tiles - 1, Math.max(0, Math.floor(seconds / tileDuration)));
+      tile.style.width = `${tileWidth}px`;
+      tile.style.height = `${tileHeight}px`;
+      tile.style.backgroundPosition =
+        `-${(index % columns) * tileWidth}px -${Math.floor(index / columns) * tileHeight}px`;
+      time.textContent = clock(seconds);
+      const width = box.clientWidth;
+      preview.style.left = `${Math.min(Math.max(0, x - tileWidth / 2), Math.max(0, width - tileWidth))}px`;
+      preview.hidden = false;
+    }
+
+    function at(event) {
+      const rect = seek.getBoundingClientRect();
+      const share = Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width));
+      return { seconds: share * duration(), x: event.clientX - box.getBoundingClientRect().left };
+    }
+
+    video.addEventListener("loadedmetadata", () => {
+      seek.max = String(duration());
+    });
+    video.addEventListener("timeupdate", () => {
+      if (!dragging) seek.value = String(video.currentTime);
+    });
+    seek.addEventListener("pointermove", (event) => {
+      const { seconds, x } = at(event);
+      show(dragging ? Number(seek.value) : seconds, x);
+    });
+    seek.addEventListener("pointerleave", () => {
+      if (!dragging) preview.hidden = true;
+    });
+    seek.addEventListener("input", () => {
+      dragging = true;
+      const share = Number(seek.value) / duration();
+      show(Number(seek.value), share * seek.clientWidth);
+    });
+    seek.addEventListener("change", () => {
+      dragging = false;
+      const seconds = Number(seek.value);
+      video.currentTime = seconds; // before any media loaded: where playing will start
+      video.dispatchEvent(new CustomEvent("shoal-seek", { detail: seconds }));
+      preview.hidden = true;
+    });
+  }
+
+  function clock(seconds) {
+    const s = Math.floor(seconds);
+    const mm = String(Math.floor((s % 3600) / 60)).padStart(s >= 3600 ? 2 : 1, "0");
+    const ss = String(s % 60).padStart(2, "0");
+    return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${mm}:${ss}`;
+  }
+
   function countView(video) {
     const url = video.dataset.views;
     if (!url) return;
@@ -407,6 +487,13 @@
     };
     video.addEventListener("play", beginLoading, { once: true });
     video.addEventListener("seeking", beginLoading, { once: true });
+    // A seek before anything loaded (the timeline under the picture) fires no "seeking":
+    // the timeline says so itself, and loading starts where it points.
+    video.addEventListener("shoal-seek", (event) => {
+      if (loadingStarted) return;
+      loadingStarted = true;
+      hls.startLoad(event.detail);
+    });
     let networkFailures = 0;
     let mediaRecoveries = 0;
     let retryTimer = null;

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import channels
+from app import channels, videos
 from app.constants import CATEGORIES, LANGUAGES, LICENCES, PLAYLIST_PRIVACIES, PRIVACIES
 from handlers.api.videos import video_or_problem
 from handlers.base import APIHandler, Problem, bad_query, public
@@ -110,12 +110,13 @@ class CaptionsHandler(APIHandler):
 
 
 class StoryboardsHandler(APIHandler):
-    """GET /api/v1/videos/{id}/storyboards: none yet, in PeerTube's shape (its player asks)."""
+    """GET /api/v1/videos/{id}/storyboards: the sprite PeerTube's player shows on its seek bar."""
 
     @public
     def get(self, ref: str) -> None:
-        video_or_problem(self, ref)
-        self.send({"storyboards": []})
+        video = video_or_problem(self, ref)
+        board = videos.storyboard_of(video)
+        self.send({"storyboards": [videos.storyboard_json(video, board)] if board else []})
 
 
 class CommentThreadsHandler(APIHandler):

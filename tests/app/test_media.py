@@ -19,7 +19,7 @@ import av
 import pytest
 
 from app.media.probe import MediaError, probe
-from app.media.transcode import plan_ladder, transcode
+from app.media.transcode import plan_ladder, storyboard_grid, storyboard_plan, transcode
 from tests.clips import make_clip
 
 PEERTUBE = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "peertube-6.3"
@@ -376,3 +376,85 @@ def test_phone_video_is_transcoded_upright(tmp_path: Path) -> None:
     ]
     assert [r.filename.rsplit("-", 2)[-2] for r in result.renditions] == ["240", "144"]
     assert result.aspect_ratio == 0.75
+
+
+def _gray(frame: av.VideoFrame, width: int, height: int) -> bytes:
+    """A tiny grey picture of a frame, to compare pictures without numpy."""
+    small = frame.reformat(width=width, height=height, format="gray")
+    plane = small.planes[0]
+    return b"".join(
+        bytes(plane)[row * plane.line_size : row * plane.line_size + width] for row in range(height)
+    )
+
+
+def _distance(a: bytes, b: bytes) -> int:
+    return sum(abs(x - y) for x, y in zip(a, b, strict=True))
+
+
+def test_storyboard_is_peertubes_grid_of_one_tile_per_second(transcoded: Transcoded) -> None:
+    board = transcoded.result.storyboard
+    # PeerTube 6.3 made 5 tiles of 192x108 in one row, one per second, for its 5 s
+    # 16:9 video (ap-video.json); this 5 s clip is 4:3.
+    fixture = json.loads((PEERTUBE / "ap-video.json").read_text())["preview"][0]["url"][0]
+    assert (fixture["width"] // fixture["tileWidth"], fixture["tileDuration"]) == (5, "PT1S")
+    assert (board.columns, board.rows, board.tile_duration) == (5, 1, 1)
+    assert (board.tile_width, board.tile_height) == (192, 144)
+    assert (board.width, board.height) == (960, 144)
+    with av.open(str(transcoded.out / board.filename)) as container:
+        assert container.streams.video[0].codec_context.name == "mjpeg"
+        sprite = next(container.decode(video=0))
+    assert (sprite.width, sprite.height) == (960, 144)
+
+
+def test_each_storyboard_tile_shows_its_own_moment(tmp_path: Path) -> None:
+    source = make_clip(str(tmp_path / "twelve.mp4"), seconds=12.0, audio=False)
+    out = tmp_path / "out"
+    out.mkdir()
+    board = transcode(source, str(out), ladder=(144,)).storyboard
+    assert (board.columns, board.rows, board.tile_duration) == (6, 2, 1)
+    with av.open(str(out / board.filename)) as container:
+        sprite = next(container.decode(video=0))
+    # 24x18 grey per tile, cut out of a grey copy of the whole sprite.
+    tiles_grey = _gray(sprite, 24 * board.columns, 18 * board.rows)
+    row_bytes = 24 * board.columns
+    tiles = [
+        b"".join(
+            tiles_grey[(r * 18 + y) * row_bytes + c * 24 : (r * 18 + y) * row_bytes + c * 24 + 24]
+            for y in range(18)
+        )
+        for r in range(board.rows)
+        for c in range(board.columns)
+    ]
+    moments: dict[int, bytes] = {}
+    with av.open(source) as container:
+        for frame in container.decode(video=0):
+            second = float(frame.pts * frame.time_base)
+            if second >= len(moments) and len(moments) < 12:
+                moments[len(moments)] = _gray(frame, 24, 18)
+    for index, tile in enumerate(tiles):
+        closest = min(moments, key=lambda k: _distance(tile, moments[k]))
+        assert closest == index, f"tile {index} looks like second {closest}"
+
+
+def test_no_storyboard_for_sound_or_under_three_seconds(short_clip: Path, tmp_path: Path) -> None:
+    song = make_clip(str(tmp_path / "song.m4a"), seconds=5.0, video=False)
+    (tmp_path / "a").mkdir()
+    assert transcode(song, str(tmp_path / "a")).storyboard is None
+    (tmp_path / "b").mkdir()
+    assert transcode(str(short_clip), str(tmp_path / "b"), ladder=(144,)).storyboard is None
+    assert not (tmp_path / "b" / "storyboard.jpg").exists()
+
+
+@pytest.mark.parametrize(
+    ("duration", "plan", "grid"),
+    [
+        (5, (1, 5), (5, 1)),
+        (12, (1, 12), (6, 2)),
+        (100, (1, 100), (10, 10)),
+        (150, (2, 75), (10, 8)),
+    ],
+)
+def test_storyboard_plan_follows_peertube(duration: float, plan: tuple, grid: tuple) -> None:
+    assert storyboard_plan(duration) == plan
+    assert storyboard_grid(plan[1]) == grid
+    assert storyboard_plan(2.9) is None

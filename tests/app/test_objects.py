@@ -21,6 +21,7 @@ import pytest
 from app.federation.actors import PUBLIC
 from app.federation.objects import (
     VIDEO_CONTEXT,
+    RemoteStoryboard,
     activity,
     first_id,
     host_of,
@@ -31,7 +32,7 @@ from app.federation.objects import (
     video_object,
 )
 from app.settings import Settings
-from models.videos import Privacy, State, Video, VideoFile
+from models.videos import Privacy, State, Storyboard, Video, VideoFile
 
 PEERTUBE = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "peertube-6.3"
 V1 = "http://127.0.0.1:9001/videos/watch/a562a6a2-b1a9-4ffe-ba51-bfc67f348533"
@@ -43,7 +44,6 @@ SHOAL_ACCOUNT = "https://shoal.example/accounts/dana"
 SHOAL_CHANNEL = "https://shoal.example/video-channels/dana_channel"
 # Keys of ap-video.json that Shoal does not write, and why.
 NOT_PRODUCED = {
-    "preview": "storyboards: Shoal makes no storyboard sprites",
     "hasParts": "chapters: Shoal serves no chapters collection, and PeerTube would fetch it",
 }
 
@@ -127,9 +127,69 @@ def local_video() -> tuple[Video, list[VideoFile]]:
 
 def _local_doc(settings: Settings, local_video: tuple[Video, list[VideoFile]]) -> dict:
     video, files = local_video
+    # A 65 s video's storyboard: 65 tiles of one second, 9 columns and 8 rows.
+    board = Storyboard(
+        filename="storyboard.jpg", tile_width=192, tile_height=108, tile_duration=1,
+        width=9 * 192, height=8 * 108,
+    )  # fmt: skip
     return video_object(
+        settings,
+        video,
+        files,
+        account_url=SHOAL_ACCOUNT,
+        channel_url=SHOAL_CHANNEL,
+        storyboard=board,
+    )
+
+
+def test_local_storyboard_is_listed_as_peertube_lists_it(
+    settings: Settings, local_video: Any
+) -> None:
+    (preview,) = _local_doc(settings, local_video)["preview"]
+    (reference,) = _load("ap-video.json")["preview"]
+    assert preview.keys() == reference.keys() and preview["rel"] == ["storyboard"]
+    (link,) = preview["url"]
+    assert link.keys() == reference["url"][0].keys()
+    assert link == {
+        "mediaType": "image/jpeg",
+        "href": f"https://shoal.example/lazy-static/storyboards/{UUID}.jpg",
+        "width": 1728,
+        "height": 864,
+        "tileWidth": 192,
+        "tileHeight": 108,
+        "tileDuration": "PT1S",
+    }
+    # A video without a storyboard says nothing about one.
+    video, files = local_video
+    bare = video_object(
         settings, video, files, account_url=SHOAL_ACCOUNT, channel_url=SHOAL_CHANNEL
     )
+    assert "preview" not in bare
+
+
+def test_peertube_storyboard_is_read_and_nonsense_ones_are_not() -> None:
+    remote = parse_video(_load("ap-video.json"))
+    assert remote.storyboard == RemoteStoryboard(
+        url="http://127.0.0.1:9001/lazy-static/storyboards/955c9e65-70c8-4f46-9ab8-23f53bd5e983.jpg",
+        width=960,
+        height=108,
+        tile_width=192,
+        tile_height=108,
+        tile_duration=1,
+    )
+    for bad in (
+        {"tileWidth": 0},
+        {"tileWidth": 961},
+        {"tileDuration": "soon"},
+        {"height": 10**30},
+        {"href": 7},
+    ):
+        doc = _load("ap-video.json")
+        doc["preview"][0]["url"][0].update(bad)
+        assert parse_video(doc).storyboard is None, bad
+    doc = _load("ap-video.json")
+    doc["preview"][0]["rel"] = ["thumbnail"]
+    assert parse_video(doc).storyboard is None
 
 
 # --- reading PeerTube's Videos ------------------------------------------------------------

@@ -425,8 +425,6 @@ def test_admin_listings_answer_peertube_empty_lists(
     ids = upload(alice_api, clip)
     threads = anon.get(f"/api/v1/videos/{ids['uuid']}/comment-threads")
     assert threads.json() == {"total": 0, "totalNotDeletedComments": 0, "data": []}
-    # PeerTube's player asks for storyboards: none yet, in its shape.
-    assert anon.get(f"/api/v1/videos/{ids['uuid']}/storyboards").json() == {"storyboards": []}
     none = anon.get("/api/v1/videos/00000000-0000-4000-8000-000000000000/storyboards")
     assert none.status_code == 404
     assert anon.get(f"/api/v1/videos/{ids['shortUUID']}/comment-threads").status_code == 200

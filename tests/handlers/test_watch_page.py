@@ -5,14 +5,18 @@ headings under the title, feeds in sight, and names for links and a skip link.""
 from __future__ import annotations
 
 import html
+import io
 import re
 from pathlib import Path
+
+import av
 
 from models.accounts import User
 from models.videos import Video
 from tests.clips import make_clip
 from tests.handlers.test_api_videos import upload
 
+AP = "application/activity+json"
 LONG = "# Recipe\n\n" + "\n\n".join(f"Step {n}: stir for a while." for n in range(1, 12))
 
 
@@ -115,3 +119,48 @@ def test_the_quota_shows_on_upload_and_settings_and_an_upload_over_it_says_so(
         )
     assert refused.status_code == 413
     assert refused.json()["detail"] == "The user video quota is exceeded with this video."
+
+
+def test_storyboard_is_made_listed_served_and_offered_on_the_watch_page(
+    alice_api, anon, clip, run_jobs
+):
+    ids = upload(alice_api, clip, name="With a storyboard")
+    # Not made yet: PeerTube's shape with none.
+    assert anon.get(f"/api/v1/videos/{ids['uuid']}/storyboards").json() == {"storyboards": []}
+    run_jobs()
+    # The 3 s clip: three one-second tiles of 192x144 in one row, as PeerTube makes them.
+    (board,) = anon.get(f"/api/v1/videos/{ids['shortUUID']}/storyboards").json()["storyboards"]
+    assert board == {
+        "storagePath": f"/lazy-static/storyboards/{ids['uuid']}.jpg",
+        "totalHeight": 144,
+        "totalWidth": 576,
+        "spriteHeight": 144,
+        "spriteWidth": 192,
+        "spriteDuration": 1,
+    }
+    image = anon.get(board["storagePath"])
+    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    with av.open(io.BytesIO(image.content)) as container:
+        sprite = next(container.decode(video=0))
+    assert (sprite.width, sprite.height) == (576, 144)
+    assert anon.head(board["storagePath"]).status_code == 200
+    # The ActivityPub object lists it where PeerTube does.
+    doc = anon.get(f"/videos/watch/{ids['uuid']}", headers={"Accept": AP}).json()
+    (link,) = doc["preview"][0]["url"]
+    assert link["href"].endswith(board["storagePath"]) and link["tileDuration"] == "PT1S"
+    # The watch page gives player.js the timeline with the sprite's geometry.
+    page = anon.get(f"/w/{ids['shortUUID']}").text
+    timeline = page[page.index('<div id="storyboard"') :]
+    assert f'data-src="{board["storagePath"]}"' in timeline
+    assert 'data-tile-width="192"' in timeline and 'data-tile-duration="1"' in timeline
+    assert 'class="storyboard-seek" type="range"' in timeline
+
+
+def test_storyboards_of_hidden_or_missing_videos_are_not_served(alice_api, anon, clip, run_jobs):
+    ids = upload(alice_api, clip, name="Secret", privacy=3)
+    run_jobs()
+    assert alice_api.get(f"/api/v1/videos/{ids['uuid']}/storyboards").json()["storyboards"]
+    assert anon.get(f"/api/v1/videos/{ids['uuid']}/storyboards").status_code == 404
+    assert anon.get(f"/lazy-static/storyboards/{ids['uuid']}.jpg").status_code == 404
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert anon.get(f"/lazy-static/storyboards/{missing}.jpg").status_code == 404

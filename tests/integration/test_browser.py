@@ -217,3 +217,53 @@ def test_an_upload_over_the_quota_says_so_before_sending(chromium, server, local
     assert "your video quota has 48.8 kB left (of 48.8 kB)" in error.inner_text()
     assert page.locator("#upload-progress").is_hidden() and sent == []
     context.close()
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_hovering_the_timeline_previews_that_moment_and_clicking_seeks(
+    chromium, server, alice_api, long_clip, run_jobs, tmp_path
+):
+    ids = upload(alice_api, long_clip, name="Storyboard")
+    run_jobs()
+    errors: list[str] = []
+    sprites: list[str] = []
+    context = chromium.new_context(viewport={"width": 1100, "height": 900})
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    page.on("console", lambda msg: record_console_error(errors, msg))
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    page.on("request", lambda r: "/lazy-static/storyboards/" in r.url and sprites.append(r.url))
+    page.goto(f"{server.url}/w/{ids['shortUUID']}")
+    timeline = page.locator("#storyboard .storyboard-seek")
+    assert timeline.is_visible()
+    preview = page.locator("#storyboard .storyboard-preview")
+    assert preview.is_hidden() and sprites == []  # nothing fetched before anyone looks
+
+    # Six one-second tiles in one row; halfway along the 6 s video is tile 3.
+    box = timeline.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
+    assert preview.is_visible()
+    tile = page.locator("#storyboard .storyboard-tile")
+    assert tile.evaluate("t => t.style.backgroundPosition") == "-576px 0px"
+    assert tile.evaluate("t => [t.style.width, t.style.height]") == ["192px", "144px"]
+    assert page.locator("#storyboard .storyboard-time").inner_text() == "0:03"
+    page.mouse.move(box["x"] + box["width"] * 0.95, box["y"] + box["height"] / 2)
+    assert tile.evaluate("t => t.style.backgroundPosition") == "-960px 0px"
+    assert page.locator("#storyboard .storyboard-time").inner_text() == "0:05"
+    # The preview sits over the picture, inside the player's width.
+    shown = preview.bounding_box()
+    assert shown["x"] + shown["width"] <= box["x"] + box["width"] + 8
+    page.screenshot(path=str(tmp_path / "storyboard.png"))
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] - 200)
+    assert preview.is_hidden()
+
+    # A click at a third of the way seeks the video there, before anything was played:
+    # the frame of that moment loads.
+    page.mouse.click(box["x"] + box["width"] / 3, box["y"] + box["height"] / 2)
+    wait_until(page, "() => document.getElementById('player').readyState >= 2")
+    assert page.evaluate("() => document.getElementById('player').currentTime") == pytest.approx(
+        2, abs=0.3
+    )
+    assert len(set(sprites)) == 1 and sprites[0].endswith(f"/{ids['uuid']}.jpg")
+    context.close()
+    assert errors == [], "\n".join(errors)

@@ -61,6 +61,13 @@ def test_a_followed_servers_videos_appear_edit_and_disappear(instances, clip):
     assert origin.url in page.headers["Content-Security-Policy"]
     thumb = mirror.client().get(details["thumbnailPath"])
     assert thumb.status_code == 200 and thumb.headers["Content-Type"] == "image/jpeg"
+    # The storyboard comes with the video and is served from the mirror's own URL.
+    path = f"/api/v1/videos/{ids['uuid']}/storyboards"
+    (board,) = mirror.client().get(path).json()["storyboards"]
+    assert board == origin.client().get(path).json()["storyboards"][0]
+    sprite = mirror.client().get(board["storagePath"])
+    assert sprite.status_code == 200 and sprite.headers["Content-Type"] == "image/jpeg"
+    assert sprite.content == origin.client().get(board["storagePath"]).content
 
     assert (
         alice.put(f"/api/v1/videos/{ids['uuid']}", json={"name": "Renamed cats"}).status_code == 204
