@@ -1,11 +1,17 @@
-"""The layout holds on desktop and phone widths: channel, watch and subscriptions pages.
+"""The layout holds on desktop and phone widths: the main pages, signed in and not.
 
-Headless Chromium renders each page at two widths, checks that nothing spills
-sideways and that no console error or CSP violation happens, and keeps a
-screenshot of each (in the test's temporary folder) for people to look at.
+Headless Chromium renders each page at two widths, checks what must be visible
+(a heading, the page's buttons), that nothing spills sideways, that no function
+repr leaks into the text, and that no console error or CSP violation happens. It
+keeps a screenshot of each for people to look at, in the folder named by
+SHOAL_SCREENSHOTS (else `screenshots` in the test's temporary folder); the test
+prints where.
 """
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import pytest
 
@@ -46,6 +52,30 @@ def test_pages_hold_their_layout_on_desktop_and_phone(
     bob.token("bob", PASSWORD)
     bob.post("/api/v1/users/me/subscriptions", json={"uri": "alice_channel"})
 
+    shots = Path(os.environ.get("SHOAL_SCREENSHOTS") or tmp_path / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots of the layout walk: {shots}")
+    watch = f"/w/{ids['shortUUID']}"
+    # (name, path, text of a button or link that must be visible there)
+    visitor_pages = (
+        ("visitor-home", "/", "Create an account"),
+        ("visitor-watch", watch, "Subscribe"),
+        ("visitor-channel", "/c/alice_channel", "Subscribe"),
+        ("visitor-login", "/login", "Sign in"),
+        ("visitor-signup", "/signup", "Create"),
+        ("visitor-about", "/about", None),
+    )
+    member_pages = (
+        ("home", "/", "Upload"),
+        ("channel", "/c/alice_channel", "Subscribed"),
+        ("watch", watch, "Subscribed"),
+        ("subscriptions", "/subscriptions", None),
+        ("search", "/search?q=video", "Another video 0"),
+        ("my-videos", "/my-videos", None),
+        ("upload", "/videos/upload", "Upload"),
+        ("settings", "/settings", "Save"),
+        ("notifications", "/notifications", None),
+    )
     for label, (width, height) in WIDTHS.items():
         context = chromium.new_context(viewport={"width": width, "height": height})
         context.add_init_script(CSP_LISTENER)
@@ -53,23 +83,15 @@ def test_pages_hold_their_layout_on_desktop_and_phone(
         errors: list[str] = []
         page.on("console", lambda msg, errors=errors: record_console_error(errors, msg))
         page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+        for name, path, button in visitor_pages:
+            visit(page, server.url + path, name, label, button, shots)
         page.goto(f"{server.url}/login")
         page.fill("input[name=username]", "bob")
         page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         page.wait_for_url(f"{server.url}/")
-        for name, path in (
-            ("home", "/"),
-            ("channel", "/c/alice_channel"),
-            ("watch", f"/w/{ids['shortUUID']}"),
-            ("subscriptions", "/subscriptions"),
-            ("search", "/search?q=video"),
-            ("my-videos", "/my-videos"),
-        ):
-            page.goto(server.url + path)
-            page.wait_for_load_state("networkidle")
-            assert page.locator("h1").first.is_visible(), name
-            assert "function" not in page.title() and "<function" not in page.content()
+        for name, path, button in member_pages:
+            visit(page, server.url + path, name, label, button, shots)
             header = page.locator("header.top").bounding_box()
             nav = page.locator("header.top nav")
             if label == "phone":  # one row, the links behind a Menu button
@@ -81,10 +103,35 @@ def test_pages_hold_their_layout_on_desktop_and_phone(
                 assert nav.is_hidden()
             else:
                 assert nav.is_visible() and page.locator("label.menu-button").is_hidden()
-            overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            assert overflow <= 0, f"{name} spills {overflow}px sideways at {label} width"
-            page.screenshot(path=str(tmp_path / f"{name}-{label}.png"), full_page=True)
         assert not errors, errors
         context.close()
+    assert len(list(shots.glob("*.png"))) == 2 * (len(visitor_pages) + len(member_pages))
+
+
+def visit(page, url: str, name: str, label: str, button: str | None, shots: Path) -> None:
+    """Open a page and check what a person would see first; keep its screenshot."""
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(shots / f"{name}-{label}.png"), full_page=True)
+    where = f"{name} at {label} width"
+    assert page.locator("main h1").first.is_visible(), where
+    text = page.locator("body").inner_text()
+    assert "<function" not in page.content() and "function" not in page.title(), where
+    assert "None" not in page.title() and "${" not in text, where
+    if button:
+        wanted = (
+            page.get_by_role("button", name=button)
+            .or_(page.get_by_role("link", name=button))
+            .or_(page.locator("summary", has_text=button))  # a disclosure's button
+        )
+        seen = any(w.is_visible() for w in wanted.all())
+        menu = page.locator("label.menu-button")
+        if not seen and menu.is_visible():  # on a phone, header links are behind Menu
+            menu.click()
+            seen = any(w.is_visible() for w in wanted.all())
+            menu.click()
+        assert seen, f"{where}: no visible '{button}'"
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{where}: spills {overflow}px sideways"
