@@ -144,3 +144,7 @@ def describe(settings: Settings, n: Notification) -> tuple[str, str]:
     if n.type == NotificationType.MY_VIDEO_PUBLISHED:
         return f"Your video “{video.name}” is ready to watch", link
     return f"Your video “{video.name}” could not be processed", link
+
+
+# Domain events this module reacts to, registered by app/wiring.py: (event, listener).
+LISTENERS: list[tuple[str, Any]] = []

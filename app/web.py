@@ -11,6 +11,7 @@ from pathlib import Path
 import tornado.httputil
 import tornado.web
 
+from app import wiring
 from app.ratelimit import RateLimiter
 from app.settings import Settings
 from handlers import (
@@ -109,6 +110,7 @@ class Application(tornado.web.Application):
 
 def make_app(settings: Settings, **overrides: object) -> tornado.web.Application:
     """The web application for these settings."""
+    wiring.connect()
     options = {
         "shoal": settings,
         "cookie_secret": settings.secret,

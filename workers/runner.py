@@ -18,7 +18,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from app import jobs
+from app import jobs, wiring
 from app.db import dialect
 from app.settings import Settings
 from models import bind_context, db
@@ -45,6 +45,7 @@ class Runner:
     """Claims and runs jobs until stopped."""
 
     def __init__(self, settings: Settings, worker_id: str | None = None) -> None:
+        wiring.connect()
         self.settings = settings
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.stopping = threading.Event()

@@ -1,0 +1,173 @@
+"""Comments on videos: threads and replies, written here or received from elsewhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee
+
+from app import events
+from models import db, utcnow
+from models.accounts import Account, User
+from models.social import MAX_COMMENT, Comment
+from models.videos import Privacy, Video
+
+
+class CommentError(ValueError):
+    """A comment refused; the message says why, for the page and the API."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def check_text(text: object) -> str:
+    """The comment's text, stripped; CommentError when empty or too long."""
+    if not isinstance(text, str) or not text.strip():
+        raise CommentError("A comment cannot be empty.")
+    text = text.strip().replace("\x00", "")
+    if len(text) > MAX_COMMENT:
+        raise CommentError(
+            f"A comment is at most {MAX_COMMENT:,} characters; this one has {len(text):,}."
+        )
+    return text
+
+
+def post(
+    video: Video,
+    account: Account,
+    text: object,
+    *,
+    parent: Comment | None = None,
+    ap_id: str | None = None,
+    published: dt.datetime | None = None,
+) -> Comment:
+    """Store a comment (a thread, or a reply to ``parent``) and announce it.
+
+    A remote comment (``ap_id`` given) seen before is returned unchanged: the
+    same Create can arrive twice.
+    """
+    text = check_text(text)
+    if not video.comments_enabled:
+        raise CommentError("Comments are turned off for this video.", 403)
+    if video.privacy == Privacy.PRIVATE:
+        raise CommentError("A private video cannot be commented on.", 403)
+    if parent is not None and parent.video_id != video.id:
+        raise CommentError("The comment replied to belongs to another video.")
+    with db.atomic():
+        if ap_id is not None:
+            known = Comment.get_or_none(Comment.ap_id == ap_id)
+            if known is not None:
+                return known
+        now = utcnow()
+        when = min(published, now) if published else now
+        try:
+            comment = Comment.create(
+                video=video,
+                account=account,
+                parent=parent,
+                thread=(parent.thread_id or parent.id) if parent is not None else None,
+                text=text,
+                ap_id=ap_id,
+                created_at=when,
+                updated_at=when,
+            )
+        except peewee.IntegrityError:  # the same remote comment, stored by another worker
+            return Comment.get(Comment.ap_id == ap_id)
+        events.emit("comment.posted", comment=comment)
+    return comment
+
+
+def edit(comment: Comment, text: object) -> Comment:
+    """Change a comment's text (its author only; checked by the caller)."""
+    text = check_text(text)
+    if comment.is_deleted:
+        raise CommentError("A deleted comment cannot be edited.", 409)
+    with db.atomic():
+        Comment.update(text=text, updated_at=utcnow()).where(Comment.id == comment.id).execute()
+        comment = Comment.get_by_id(comment.id)
+        events.emit("comment.edited", comment=comment)
+    return comment
+
+
+def delete(comment: Comment) -> None:
+    """Make a comment a tombstone: its replies stay, its text and author go."""
+    if comment.is_deleted:
+        return
+    with db.atomic():
+        now = utcnow()
+        Comment.update(text="", deleted_at=now, updated_at=now).where(
+            Comment.id == comment.id
+        ).execute()
+        comment = Comment.get_by_id(comment.id)
+        events.emit("comment.deleted", comment=comment)
+
+
+def may_delete(comment: Comment, user: User | None) -> bool:
+    """The author, the video's owner and moderators may delete a comment."""
+    if user is None or comment.is_deleted:
+        return False
+    if user.is_moderator:
+        return True
+    mine = Account.select(Account.id).where(Account.user == user)
+    if comment.account_id is not None and comment.account_id in {a.id for a in mine}:
+        return True
+    video = Video.get_by_id(comment.video_id)
+    return video.channel.account.user_id == user.id
+
+
+def may_edit(comment: Comment, user: User | None) -> bool:
+    if user is None or comment.is_deleted or comment.account_id is None:
+        return False
+    return (
+        Account.select().where((Account.id == comment.account_id) & (Account.user == user)).exists()
+    )
+
+
+def find(video: Video, comment_id: int) -> Comment | None:
+    return Comment.get_or_none((Comment.id == comment_id) & (Comment.video == video))
+
+
+def threads(
+    video: Video, start: int = 0, count: int = 20, newest_first: bool = True
+) -> tuple[int, list[Comment]]:
+    """(total, page) of a video's threads; tombstones without replies are left out."""
+    replies = Comment.alias()
+    live_replies = replies.select(peewee.fn.COUNT(replies.id)).where(
+        (replies.thread == Comment.id) & replies.deleted_at.is_null()
+    )
+    query = (
+        Comment.select(Comment, live_replies.alias("reply_count"))
+        .where((Comment.video == video) & Comment.thread.is_null())
+        .where(Comment.deleted_at.is_null() | (live_replies > 0))
+    )
+    total = query.count()
+    order = Comment.id.desc() if newest_first else Comment.id
+    page = list(query.order_by(order).offset(start).limit(count))
+    return total, page
+
+
+def thread(video: Video, thread_id: int) -> tuple[Comment, list[Comment]] | None:
+    """A thread's first comment and all its replies, oldest first."""
+    root = Comment.get_or_none(
+        (Comment.id == thread_id) & (Comment.video == video) & Comment.thread.is_null()
+    )
+    if root is None:
+        return None
+    replies = list(Comment.select().where(Comment.thread == root).order_by(Comment.id))
+    return root, replies
+
+
+def counts(video: Video) -> tuple[int, int]:
+    """(all comments, comments not deleted) of a video."""
+    total = Comment.select().where(Comment.video == video).count()
+    alive = Comment.select().where((Comment.video == video) & Comment.deleted_at.is_null()).count()
+    return total, alive
+
+
+def comment_url(base_url: str, comment: Comment) -> str:
+    """A comment's public URL: its ActivityPub id (PeerTube's layout for local ones)."""
+    if comment.ap_id:
+        return comment.ap_id
+    video = Video.get_by_id(comment.video_id)
+    return f"{base_url}/videos/watch/{video.uuid}/comments/{comment.id}"

@@ -1,0 +1,19 @@
+"""Start-up wiring: every listener of a domain event is registered here, once.
+
+The web application (app/web.py) and the worker (workers/runner.py) call
+``connect()`` before they serve anything; registering twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from app import events, notifications
+from app.federation import social as federation_social
+
+
+def connect() -> None:
+    """Register every listener of app/events.py."""
+    for name, listener in (
+        *federation_social.LISTENERS,
+        *notifications.LISTENERS,
+    ):
+        events.listen(name, listener)
