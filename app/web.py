@@ -31,9 +31,11 @@ from handlers import (
     wellknown,
 )
 from handlers.api import channels as api_channels
+from handlers.api import comments as api_comments
 from handlers.api import config as api_config
 from handlers.api import listings as api_listings
 from handlers.api import notifications as api_notifications
+from handlers.api import ratings as api_ratings
 from handlers.api import search as api_search
 from handlers.api import server as api_server
 from handlers.api import subscriptions as api_subscriptions
@@ -69,9 +71,11 @@ def routes() -> list[tuple]:
         *api_config.ROUTES,
         *api_subscriptions.ROUTES,
         *api_notifications.ROUTES,
+        *api_ratings.ROUTES,  # before api_users: /users/me/videos/{id}/rating
         *api_users.ROUTES,
         *api_uploads.ROUTES,
         *api_listings.ROUTES,  # before api_videos: /videos/categories is not a video id
+        *api_comments.ROUTES,
         *api_videos.ROUTES,
         *api_channels.ROUTES,
         *api_server.ROUTES,

@@ -171,3 +171,101 @@ def comment_url(base_url: str, comment: Comment) -> str:
         return comment.ap_id
     video = Video.get_by_id(comment.video_id)
     return f"{base_url}/videos/watch/{video.uuid}/comments/{comment.id}"
+
+
+# --- pages of threads for the REST API and the watch page -----------------------------
+
+THREAD_SORTS = ("-createdAt", "createdAt", "-totalReplies")
+
+
+def thread_page(
+    video: Video, start: int = 0, count: int = 20, sort: str = "-createdAt"
+) -> tuple[int, list[Comment]]:
+    """(total, page) of threads in one of PeerTube's sorts, with their authors and
+    ``reply_count`` (live replies); tombstones without live replies are left out."""
+    replies = Comment.alias()
+    live = replies.select(peewee.fn.COUNT(replies.id)).where(
+        (replies.thread == Comment.id) & replies.deleted_at.is_null()
+    )
+    query = (
+        Comment.select(Comment, Account, live.alias("reply_count"))
+        .join(Account, peewee.JOIN.LEFT_OUTER)
+        .where((Comment.video == video) & Comment.thread.is_null())
+        .where(Comment.deleted_at.is_null() | (live > 0))
+    )
+    order = {
+        "createdAt": [Comment.id],
+        "-totalReplies": [peewee.SQL("reply_count").desc(), Comment.id.desc()],
+    }.get(sort, [Comment.id.desc()])
+    return query.count(), list(query.order_by(*order).offset(start).limit(count))
+
+
+def replies_by_author(video: Video, thread_ids: list[int]) -> dict[int, int]:
+    """thread id -> live replies written by the video's owner account."""
+    if not thread_ids:
+        return {}
+    owner = video.channel.account_id
+    rows = (
+        Comment.select(Comment.thread, peewee.fn.COUNT(Comment.id).alias("n"))
+        .where(Comment.thread.in_(thread_ids) & (Comment.account == owner))
+        .where(Comment.deleted_at.is_null())
+        .group_by(Comment.thread)
+    )
+    return {row.thread_id: row.n for row in rows}
+
+
+def first_replies(thread_ids: list[int], limit: int) -> dict[int, list[Comment]]:
+    """thread id -> its first ``limit`` replies (tombstones included), with their authors."""
+    out: dict[int, list[Comment]] = {i: [] for i in thread_ids}
+    if not thread_ids:
+        return out
+    rank = peewee.fn.ROW_NUMBER().over(partition_by=[Comment.thread], order_by=[Comment.id])
+    ranked = (
+        Comment.select(Comment.id, rank.alias("rn"))
+        .where(Comment.thread.in_(thread_ids))
+        .alias("ranked")
+    )
+    rows = (
+        Comment.select(Comment, Account)
+        .join(ranked, on=(Comment.id == ranked.c.id))
+        .switch(Comment)
+        .join(Account, peewee.JOIN.LEFT_OUTER)
+        .where(ranked.c.rn <= limit)
+        .order_by(Comment.id)
+    )
+    for row in rows:
+        out[row.thread_id].append(row)
+    return out
+
+
+def replies_of(thread_root: Comment) -> list[Comment]:
+    """Every reply of a thread, oldest first, with their authors."""
+    return list(
+        Comment.select(Comment, Account)
+        .join(Account, peewee.JOIN.LEFT_OUTER)
+        .where(Comment.thread == thread_root)
+        .order_by(Comment.id)
+    )
+
+
+class Viewer:
+    """What one user may do with a video's comments, decided once per page."""
+
+    def __init__(self, video: Video, user: User | None) -> None:
+        account = Account.get_or_none(Account.user == user) if user is not None else None
+        self.account_id = account.id if account is not None else None
+        self.moderates = user is not None and (
+            user.is_moderator or video.channel.account.user_id == user.id
+        )
+
+    def may_delete(self, comment: Comment) -> bool:
+        if comment.is_deleted or self.account_id is None:
+            return False
+        return self.moderates or comment.account_id == self.account_id
+
+    def may_edit(self, comment: Comment) -> bool:
+        return (
+            not comment.is_deleted
+            and self.account_id is not None
+            and (comment.account_id == self.account_id)
+        )

@@ -1,12 +1,11 @@
 """Lists and vocabularies PeerTube clients ask for, where Shoal has nothing to list.
 
-Shoal has no plugins, playlists, captions or comments, but clients ask for
-them anyway (yt-dlp asks for a video's captions; apps open a video's comment
-threads and the admin's plugin page). PeerTube answers such requests with an
-empty list in its own shape, and a 404 there breaks those clients, so these
-handlers answer as PeerTube would with nothing stored: the same paging, sort
-and access checks (bad input is a 400, admin lists are refused to others),
-and `{"total": 0, "data": []}`.
+Shoal has no plugins, playlists or captions, but clients ask for them anyway
+(yt-dlp asks for a video's captions; apps open the admin's plugin page).
+PeerTube answers such requests with an empty list in its own shape, and a 404
+there breaks those clients, so these handlers answer as PeerTube would with
+nothing stored: the same paging, sort and access checks (bad input is a 400,
+admin lists are refused to others), and `{"total": 0, "data": []}`.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ def sorts(*columns: str) -> frozenset[str]:
 PLUGIN_SORTS = sorts("name", "createdAt", "updatedAt")
 AVAILABLE_PLUGIN_SORTS = sorts("npmName", "popularity", "trending")
 PLAYLIST_SORTS = sorts("name", "displayName", "createdAt", "updatedAt", "videoChannelPosition")
-COMMENT_THREAD_SORTS = sorts("createdAt", "totalReplies")
+COMMENT_THREAD_SORTS = sorts("createdAt", "totalReplies")  # handlers/api/comments.py
 
 
 class VocabularyHandler(APIHandler):
@@ -119,16 +118,6 @@ class StoryboardsHandler(APIHandler):
         self.send({"storyboards": [videos.storyboard_json(video, board)] if board else []})
 
 
-class CommentThreadsHandler(APIHandler):
-    """GET /api/v1/videos/{id}/comment-threads: none, in PeerTube's thread-list shape."""
-
-    @public
-    def get(self, ref: str) -> None:
-        video_or_problem(self, ref)
-        self.paging(COMMENT_THREAD_SORTS, "-createdAt")
-        self.send({"total": 0, "totalNotDeletedComments": 0, "data": []})
-
-
 ROUTES = [
     (r"/api/v1/videos/categories", VocabularyHandler, {"table": CATEGORIES}),
     (r"/api/v1/videos/licences", VocabularyHandler, {"table": LICENCES}),
@@ -150,5 +139,4 @@ ROUTES = [
     (r"/api/v1/video-channels/(?P<handle>[^/]+)/video-playlists", ChannelPlaylistsHandler),
     (r"/api/v1/videos/(?P<ref>[^/]+)/captions", CaptionsHandler),
     (r"/api/v1/videos/(?P<ref>[^/]+)/storyboards", StoryboardsHandler),
-    (r"/api/v1/videos/(?P<ref>[^/]+)/comment-threads", CommentThreadsHandler),
 ]
