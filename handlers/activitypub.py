@@ -13,16 +13,19 @@ from collections.abc import Callable
 
 import tornado.web
 
-from app.federation import actors, collections, inbox, publish, remote
+from app.federation import actors, collections, inbox, publish, remote, social
 from app.federation.fetch import FetchError, fetch_json_async
+from app.federation.objects import activity as activity_envelope
 from app.federation.objects import host_of
 from app.federation.signatures import SignatureError, SignedRequest, check_request
 from app.ratelimit import RateLimiter
 from app.serialize import video_url
-from app.videos import find_video, listed_query
-from handlers.base import ActivityPubHandler, Problem, public
+from app.social import comments, ratings
+from app.videos import find_video, listed_query, short_uuid
+from handlers.base import ActivityPubHandler, Problem, public, wants_activity_json
 from models.accounts import Account, Channel
 from models.federation import Actor, ActorType, Follow, FollowState
+from models.social import Comment, Rating
 from models.videos import Privacy, Video
 
 log = logging.getLogger(__name__)
@@ -240,8 +243,82 @@ class VideoCollectionHandler(CollectionHandler):
                 for a in publish.announcers(video)
             ]
             self.send_collection(url, len(shares), lambda o, n: shares[o : o + n])
-        else:  # ratings and comments are not kept yet: honest, empty collections
-            self.send_collection(url, 0, collections.nothing)
+        elif collection == "comments":
+            query = Comment.select(Comment.id, Comment.ap_id).where(Comment.video == video)
+
+            def comment_items(offset: int, limit: int) -> list[str]:
+                rows = query.order_by(Comment.id).offset(offset).limit(limit)
+                return [row.ap_id or f"{url}/{row.id}" for row in rows]
+
+            self.send_collection(url, query.count(), comment_items)
+        else:
+            self._ratings(video, url, collection.removesuffix("s"))
+
+    def _ratings(self, video: Video, url: str, rating: str) -> None:
+        """Likes or dislikes: the URLs of the Like (Dislike) activities, as PeerTube lists."""
+        query = (
+            Rating.select(Rating, Account)
+            .join(Account)
+            .where((Rating.video == video) & (Rating.value == ratings.VALUES[rating]))
+        )
+
+        def items(offset: int, limit: int) -> list[str]:
+            rows = query.order_by(Rating.id).offset(offset).limit(limit)
+            return [
+                social.rating_id(self.shoal, row.account, video, rating)
+                if row.account.is_local
+                else row.ap_id or actors.actor_url(self.shoal, row.account.actor)
+                for row in rows
+            ]
+
+        self.send_collection(url, query.count(), items)
+
+
+class CommentHandler(ActivityPubHandler):
+    """A comment written here, at its URL: its Note (a Tombstone once deleted) for
+    ActivityPub, the watch page at the comment for a browser; /activity is its Create."""
+
+    @public
+    def get(self, ref: str, comment_id: str, activity: str | None = None) -> None:
+        video = find_video(ref)  # local comments on remote videos live here too
+        if video is None or video.privacy == Privacy.PRIVATE:
+            raise Problem(404, "Video not found")
+        comment = comments.find(video, int(comment_id))
+        if comment is None or not comment.is_local:
+            raise Problem(404, "Comment not found")
+        self.add_header("Vary", "Accept")
+        if not wants_activity_json(self.request.headers.get("Accept", "")):
+            self.redirect(f"/w/{short_uuid(video.uuid)}#comment-{comment.id}")
+            return
+        doc = social.note(self.shoal, comment)
+        if activity:
+            if comment.is_deleted:
+                raise Problem(404, "Comment not found")
+            doc.pop("@context")
+            author = doc["attributedTo"]
+            doc = activity_envelope(
+                "Create", author, doc, activity_id=f"{doc['id']}/activity",
+                to=doc["to"], cc=doc["cc"],
+            )  # fmt: skip
+        self.send_activity(doc)
+
+
+class RatingActivityHandler(ActivityPubHandler):
+    """/accounts/{name}/likes/{video id} (and dislikes): the Like a local account sent."""
+
+    @public
+    def get(self, name: str, kind: str, video_id: str) -> None:
+        account = Account.get_or_none((Account.name == name) & (Account.host == ""))
+        video = Video.get_or_none(Video.id == int(video_id))
+        rating = kind.removesuffix("s")
+        if (
+            account is None
+            or video is None
+            or video.privacy == Privacy.PRIVATE
+            or ratings.rating_of(video, account) != rating
+        ):
+            raise Problem(404, "Rating not found")
+        self.send_activity(social.rating_activity(self.shoal, account, video, rating))
 
 
 class VideoActivityHandler(ActivityPubHandler):
@@ -274,5 +351,13 @@ ROUTES = [
         VideoCollectionHandler,
     ),
     (rf"/videos/watch/{UUID_REF}/activity", VideoActivityHandler),
+    (
+        rf"/videos/watch/{UUID_REF}/comments/(?P<comment_id>\d{{1,12}})(?P<activity>/activity)?",
+        CommentHandler,
+    ),
+    (
+        r"/accounts/(?P<name>[A-Za-z0-9._-]+)/(?P<kind>likes|dislikes)/(?P<video_id>\d{1,12})",
+        RatingActivityHandler,
+    ),
     (rf"/videos/watch/{UUID_REF}/announces/(?P<announcer>\d{{1,12}})", VideoActivityHandler),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app import search
-from app.federation import backfill, delivery, follows, inbox, publish, remote
+from app.federation import backfill, delivery, follows, inbox, publish, remote, social
 from app.settings import Settings
 
 
@@ -25,4 +25,7 @@ KINDS = {
     search.LOOKUP_JOB: _plain(search.run_job),
     remote.REFRESH_JOB: _plain(remote.refresh_video),
     backfill.BACKFILL_JOB: _plain(backfill.run_job),
+    social.COMMENT_JOB: _plain(social.run_comment_job),
+    social.RATING_JOB: _plain(social.run_rating_job),
+    social.COUNTS_JOB: _plain(social.run_counts_job),
 }

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import peewee
 
 from app import jobs, notifications
-from app.federation import actors, backfill, publish, remote
+from app.federation import actors, backfill, publish, remote, social
 from app.federation.fetch import FetchError
 from app.federation.objects import first_id, host_of
 from app.settings import Settings
@@ -173,9 +173,15 @@ def apply(settings: Settings, activity: dict) -> None:
     obj = activity.get("object")
     if kind == "Follow":
         _on_follow(settings, sender, activity)
+    elif kind in ("Like", "Dislike"):
+        social.receive_rating(settings, sender, activity)
+    elif kind == "View":
+        social.receive_view(settings, obj)
     elif kind == "Undo":
         inner = obj if isinstance(obj, dict) else {}
-        if inner.get("type") == "Follow":
+        if inner.get("type") in ("Like", "Dislike"):
+            social.receive_undo_rating(settings, sender, inner)
+        elif inner.get("type") == "Follow":
             target = _local_actor(settings, first_id(inner.get("object")))
             if target is not None:
                 Follow.delete().where(
@@ -186,14 +192,13 @@ def apply(settings: Settings, activity: dict) -> None:
     elif kind in ("Accept", "Reject"):
         _on_answer(settings, sender, obj, accepted=kind == "Accept")
     elif kind in ("Create", "Update"):
-        _on_object(settings, sender, obj)
+        _on_object(settings, sender, obj, update=kind == "Update")
     elif kind == "Announce":
         _on_announce(settings, obj)
     elif kind == "Delete":
         object_id = first_id(obj)
-        if object_id:
+        if object_id and not social.receive_delete(settings, sender, object_id):
             remote.delete_remote(settings, object_id, sender)
-    # Like, Dislike, View, Create{Note} and the rest are not used yet.
 
 
 def _on_announce(settings: Settings, obj: Any) -> None:
@@ -266,8 +271,9 @@ def _on_answer(settings: Settings, sender: Actor, obj: Any, *, accepted: bool) -
             backfill.queue_backfill(settings, sender)
 
 
-def _on_object(settings: Settings, sender: Actor, obj: Any) -> None:
-    """Create or Update: of a video by its account or channel, of an actor by itself."""
+def _on_object(settings: Settings, sender: Actor, obj: Any, *, update: bool = False) -> None:
+    """Create or Update: of a video by its account or channel, of an actor by itself, of a
+    comment by its author."""
     if isinstance(obj, str):
         try:
             obj = remote.fetch_object(settings, obj)
@@ -280,3 +286,5 @@ def _on_object(settings: Settings, sender: Actor, obj: Any) -> None:
         remote.upsert_video(settings, obj, editor=sender)
     elif kind in remote.ACTOR_TYPES:
         remote.update_actor(settings, obj, sender)
+    elif kind == "Note":
+        social.receive_note(settings, sender, obj, update=update)

@@ -19,6 +19,7 @@ from app.federation.delivery import follower_inboxes, queue_activity
 from app.federation.objects import VIDEO_CONTEXT, activity, video_object
 from app.serialize import iso, video_url
 from app.settings import Settings
+from models import utcnow
 from models.accounts import Account, Channel
 from models.federation import Actor, Follow
 from models.videos import Privacy, State, Storyboard, Video, VideoFile
@@ -113,6 +114,20 @@ def announce_video(settings: Settings, video: Video, *, update: bool = False) ->
     # As PeerTube: the channel and the server itself announce the video too.
     for announcer in announcers(video):
         queue_activity(announcer, announce_activity(settings, video, announcer), inboxes)
+
+
+def update_counts(settings: Settings, video: Video) -> None:
+    """An Update{Video} carrying new counts (views, likes) to the video's followers.
+
+    Its id names the moment it was sent: the video itself has not changed, and a
+    server that keeps the ids it has seen must not take it for a repeat.
+    """
+    if not video.is_local or video.state != State.PUBLISHED or video.privacy == Privacy.PRIVATE:
+        return
+    account_actor, _, audience = _audience(video)
+    update_id = f"{video_url(settings, video)}/updates/counts/{iso(utcnow())}"
+    body = _video_activity(settings, video, "Update", update_id)
+    queue_activity(account_actor, body, follower_inboxes(audience))
 
 
 def delete_video(settings: Settings, video: Video) -> None:

@@ -371,6 +371,7 @@ def _store_video(
             .objects()
         )
         video = next((v for v in found if v.ap_id == remote.ap_id), None)
+        created = video is None
         if editor is not None:
             _check_editor(editor, remote, video, channel)
         if video is None:
@@ -403,7 +404,8 @@ def _store_video(
         ]
         if files:
             VideoFile.insert_many(files).execute()
-        Storyboard.delete().where(Storyboard.video == video).execute()
+        if not created:
+            Storyboard.delete().where(Storyboard.video == video).execute()
         board = remote.storyboard
         if board is not None and len(board.url) <= MAX_URL:
             Storyboard.create(
