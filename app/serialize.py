@@ -244,11 +244,15 @@ def torrent_fields(settings: Settings, video: Video, f: VideoFile) -> dict[str, 
 EMBED_WIDTH, EMBED_HEIGHT = 560, 315
 
 
-def embed_html(base_url: str, uuid: str, title: str, width: int, height: int) -> str:
-    """The iframe snippet other sites paste (also the oEmbed `html`)."""
+def embed_html(
+    base_url: str, uuid: str, title: str, width: int, height: int, start: str = ""
+) -> str:
+    """The iframe snippet other sites paste (also the oEmbed `html`); `start` like 1m30s."""
+    query = f"?start={start}" if start else ""
     return (
         f'<iframe width="{width}" height="{height}" sandbox="allow-same-origin allow-scripts '
-        f'allow-popups allow-forms" title="{escape(title)}" src="{base_url}/videos/embed/{uuid}" '
+        f'allow-popups allow-forms" title="{escape(title)}" '
+        f'src="{base_url}/videos/embed/{uuid}{query}" '
         'frameborder="0" allowfullscreen></iframe>'
     )
 

@@ -20,6 +20,7 @@ from handlers import (
     activitypub,
     admin,
     channels,
+    comments,
     embed,
     feeds,
     media,
@@ -94,6 +95,7 @@ def routes() -> list[tuple]:
         *subscriptions.ROUTES,
         *notifications.ROUTES,
         *channels.ROUTES,
+        *comments.ROUTES,
         *videos.ROUTES,
         (r".*", NotFoundPageHandler),
     ]

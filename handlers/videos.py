@@ -10,6 +10,8 @@ import tornado.web
 from app import auth, channels, subscriptions, videos
 from app.constants import CATEGORIES, LANGUAGES, LICENCES, PRIVACIES
 from app.federation import publish, remote
+from app.share import start_of
+from app.social import comment_view
 from app.validation import ValidationError, video_fields
 from handlers.base import PageHandler, Problem, flatten_arguments, form_arguments, public
 from handlers.player import player_context
@@ -88,6 +90,15 @@ class WatchHandler(PageHandler):
             avatars=channels.image_urls(self.shoal, video.channel, "avatar"),
             subscribed=self.user is not None
             and subscriptions.is_subscribed(self.shoal, self.user, channel_handle(video.channel)),
+            comments=comment_view.page(
+                self.shoal,
+                video,
+                self.user,
+                self.int_argument("comments_from", 0),
+                self.int_argument("thread", 0),
+            ),
+            rating=comment_view.rating_of(video, self.user),
+            share_start=start_of(self.get_argument("at", ""), self.get_argument("start", "")),
             more_videos=list(
                 videos.listed_query(channel=video.channel)
                 .where(Video.id != video.id)

@@ -3,12 +3,14 @@
 <%namespace name="cards" file="_videos.mako"/>
 <%namespace name="player_ui" file="_player.mako"/>
 <%namespace name="subscribe" file="_subscribe.mako"/>
+<%namespace name="talk" file="_comments.mako"/>
+<%namespace name="sharing" file="_share.mako"/>
 <%!
 from urllib.parse import quote
 from app.markdown import render
 from app.videos import short_uuid
 from app.constants import CATEGORIES, LICENCES, LANGUAGES
-from app.serialize import embed_html, torrent_fields
+from app.serialize import torrent_fields
 %>
 <%block name="title">${video.name} · ${settings.instance_name}</%block>
 <%block name="head">
@@ -78,6 +80,7 @@ from app.serialize import embed_html, torrent_fields
     <span class="handle">@${channel.name}@${channel.host or settings.host} · by
       <a href="/a/${account.name if account.is_local else account.name + '@' + account.host}">${account.display_name}</a></span>
     ${subscribe.panel(channel, subscribed)}
+    ${talk.rating(video, rating)}
   </div>
   % if can_manage:
   <div class="actions">
@@ -108,11 +111,7 @@ from app.serialize import embed_html, torrent_fields
   </details>
   % endif
   % if video.state == 'published' and video.privacy != 3:
-  <details class="share">
-    <summary>Share or embed</summary>
-    <label>Link <input readonly value="${settings.base_url}/w/${short_uuid(video.uuid)}"></label>
-    <label>Embed <textarea readonly rows="3">${embed_html(settings.base_url, str(video.uuid), video.name, 560, 315)}</textarea></label>
-  </details>
+  ${sharing.share(video, share_start)}
   % endif
   % if len(video.description or '') > 400 or (video.description or '').count('\n') > 6:
   <input type="checkbox" id="more-description" class="fold-toggle">
@@ -139,6 +138,7 @@ from app.serialize import embed_html, torrent_fields
     </dd>
     % endif
   </dl>
+  ${talk.section(comments)}
   % if more_videos:
   <section class="more-from">
     <h2>More from ${channel.display_name}</h2>

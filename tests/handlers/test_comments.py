@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,157 @@ def test_rating_a_video_counts_on_the_video(alice_api, bob_api, anon, video):
     xsrf = {"X-XSRFToken": anon.xsrf()}
     assert anon.put(rate, json={"rating": "like"}, headers=xsrf).status_code == 401
     assert anon.get(mine).status_code == 401
+
+
+# --- the watch page ----------------------------------------------------------------------
+
+HTMX = {"HX-Request": "true"}
+
+
+def text_of(html: str) -> str:
+    """The page's words, without tags, whitespace folded (what a reader sees)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def watch(client, video: dict, **params) -> str:
+    response = client.get(f"/w/{video['shortUUID']}", params=params)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def test_visitors_read_comments_with_markdown_and_mentions(alice_api, bob_api, anon, video):
+    text = "So **good**, @alice! Ask @nobody@far.example <script>x</script>"
+    root = bob_api.post(threads_url(video), json={"text": text}).json()["comment"]
+    alice_api.post(comment_url(video, root["id"]), json={"text": "Thanks @bob"})
+    page = watch(anon, video)
+    assert "<strong>good</strong>" in page and "<script>x" not in page
+    assert '<a class="mention" href="/a/alice">@alice</a>' in page
+    assert '<a class="mention" href="/a/bob">@bob</a>' in page
+    assert "@nobody@far.example" in text_of(page) and 'href="/a/nobody' not in page
+    words = text_of(page)
+    assert "Sign in to comment , or reply from your account on another server." in words
+    assert "bob @bob@127.0.0.1" in words and "Thanks @bob" in words
+    assert 'name="text"' not in page  # no comment form for visitors
+    assert 'href="/a/bob"' in page and "Delete" not in words
+
+
+def test_commenting_and_replying_without_javascript(alice, anon, video):
+    posted = alice.form(f"/videos/{video['uuid']}/comments", {"text": "First *thoughts*"})
+    assert posted.status_code == 303
+    assert re.search(r"/w/\w+\?thread=(\d+)#comment-\1$", posted.headers["Location"])
+    thread_id = int(posted.headers["Location"].rsplit("-", 1)[1])
+    reply = alice.form(
+        f"/videos/{video['uuid']}/comments", {"text": "A reply", "parent": str(thread_id)}
+    )
+    assert reply.status_code == 303
+    page = watch(alice, video)
+    assert "<em>thoughts</em>" in page and "A reply" in page
+    assert page.index("First") < page.index("A reply")
+    empty = alice.form(f"/videos/{video['uuid']}/comments", {"text": " "})
+    assert empty.status_code == 400 and "A comment cannot be empty." in text_of(empty.text)
+    assert anon.get(f"/api/v1/videos/{video['uuid']}/comment-threads").json()["total"] == 1
+
+
+def test_commenting_with_htmx_answers_fragments(alice, video):
+    path = f"/videos/{video['uuid']}/comments"
+    made = alice.form(path, {"text": "Hello there"}, headers=HTMX)
+    assert made.status_code == 200 and made.text.lstrip().startswith('<li class="thread"')
+    assert 'id="comment-form-new"' in made.text and 'hx-swap-oob="true"' in made.text
+    thread_id = int(re.search(r'id="thread-(\d+)"', made.text)[1])
+    reply = alice.form(path, {"text": "Me again", "parent": str(thread_id)}, headers=HTMX)
+    assert reply.text.lstrip().startswith("<li>") and "Me again" in reply.text
+    assert f'id="reply-{thread_id}" hx-swap-oob="true"' in reply.text
+    refused = alice.form(path, {"text": ""}, headers=HTMX)
+    assert refused.headers["HX-Retarget"] == "#comment-error-new"
+    assert refused.text == "A comment cannot be empty."
+
+
+def test_long_threads_show_first_replies_and_load_the_rest(alice_api, bob_api, anon, video):
+    root = bob_api.post(threads_url(video), json={"text": "Counting"}).json()["comment"]
+    for n in range(5):
+        alice_api.post(comment_url(video, root["id"]), json={"text": f"reply number {n}"})
+    page = text_of(watch(anon, video))
+    assert "reply number 2" in page and "reply number 3" not in page
+    assert "Load more replies (2 more)" in page
+    rest = anon.get(f"/videos/{video['uuid']}/comments/{root['id']}/replies", headers=HTMX)
+    assert all(f"reply number {n}" in rest.text for n in range(5))
+    assert "Load more replies" not in rest.text
+    opened = text_of(watch(anon, video, thread=root["id"]))
+    assert "reply number 4" in opened and "Load more replies" not in opened
+
+
+def test_deleting_asks_first_and_only_for_those_allowed(alice, bob_api, server, video):
+    root = bob_api.post(threads_url(video), json={"text": "Bob's words"}).json()["comment"]
+    bob_api.post(comment_url(video, root["id"]), json={"text": "Bob again"})
+    bob = server.client()
+    bob.login("bob", PASSWORD)
+    mine = alice.form(f"/videos/{video['uuid']}/comments", {"text": "Alice's words"})
+    alice_id = mine.headers["Location"].rsplit("-", 1)[1]
+    refused = bob.form(f"/videos/{video['uuid']}/comments/{alice_id}/delete", {"confirm": "yes"})
+    assert refused.status_code == 403 and "Only its author" in refused.text
+    path = f"/videos/{video['uuid']}/comments/{root['id']}/delete"
+    asked = alice.form(path)  # the video's owner, from the page's button without JavaScript
+    assert asked.status_code == 200 and "Delete this comment?" in asked.text
+    done = alice.form(path, {"confirm": "yes"})
+    assert done.status_code == 303
+    page = text_of(watch(alice, video))
+    assert "This comment was deleted." in page and "Bob's words" not in page
+    assert "Bob again" in page
+    gone = bob.form(
+        f"/videos/{video['uuid']}/comments/{alice_id}/delete", {"confirm": "yes"}, headers=HTMX
+    )
+    assert gone.status_code == 403
+    swapped = alice.form(
+        f"/videos/{video['uuid']}/comments/{alice_id}/delete", {"confirm": "yes"}, headers=HTMX
+    )
+    assert "This comment was deleted." in swapped.text
+    assert f'id="comment-{alice_id}"' in swapped.text
+
+
+def test_editing_own_comment(alice, server, other_user, video):
+    made = alice.form(f"/videos/{video['uuid']}/comments", {"text": "Typo hre"})
+    cid = made.headers["Location"].rsplit("-", 1)[1]
+    path = f"/videos/{video['uuid']}/comments/{cid}/edit"
+    assert "Typo hre" in alice.get(path).text
+    inline = alice.get(path, headers=HTMX).text
+    assert inline.lstrip().startswith("<form") and f'id="comment-{cid}"' in inline
+    assert alice.form(path, {"text": "Typo here"}).status_code == 303
+    assert "Typo here" in watch(alice, video)
+    bob = server.client()
+    bob.login("bob", PASSWORD)
+    assert bob.get(path).status_code == 403
+    assert ">Edit<" not in watch(bob, video)
+
+
+def test_comments_turned_off_show_no_form(alice, alice_api, video):
+    alice_api.put(f"/api/v1/videos/{video['uuid']}", json={"commentsEnabled": False})
+    page = watch(alice, video)
+    assert "Comments are turned off for this video." in page and 'name="text"' not in page
+
+
+def test_like_buttons_with_and_without_htmx(alice, anon, video):
+    path = f"/videos/{video['uuid']}/rate"
+    done = alice.form(path, {"rating": "like"})
+    assert done.status_code == 303 and done.headers["Location"].endswith("#rating")
+    page = watch(alice, video)
+    assert re.search(r'value="none"\s+aria-pressed="true" class="button">Like <span', page)
+    swapped = alice.form(path, {"rating": "dislike"}, headers=HTMX).text
+    assert 'id="rating"' in swapped
+    assert re.search(r'aria-pressed="true" class="button">Dislike <span class="count">1<', swapped)
+    assert re.search(r'class="button">Like <span class="count">0<', swapped)
+    assert "0 likes · 1 dislike" in text_of(watch(anon, video))
+    assert alice.form(path, {"rating": "love"}).status_code == 400
+
+
+def test_share_link_and_embed_start_at_a_moment(alice_api, anon, clip, run_jobs):
+    ids = upload(alice_api, clip)
+    run_jobs()
+    page = watch(anon, ids, at="1", start="90")
+    assert f'/w/{ids["shortUUID"]}?start=1m30s"' in page
+    assert f"/videos/embed/{ids['uuid']}?start=1m30s" in page
+    plain = watch(anon, ids, start="1m30s")  # a shared link opens the page
+    assert "?start=" not in plain and "Share or embed" in plain
+    part = anon.get(
+        f"/videos/{ids['uuid']}/share", params={"at": "1", "start": "2m5s"}, headers=HTMX
+    )
+    assert part.text.lstrip().startswith('<div id="share-body">') and "?start=2m5s" in part.text
