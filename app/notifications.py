@@ -11,13 +11,20 @@ import logging
 from typing import Any
 
 from app.settings import Settings
+from app.social import mentions
 from models import utcnow
 from models.accounts import Account, Channel, User
 from models.federation import Actor, Follow, FollowState
 from models.notifications import Notification, NotificationType
+from models.social import Comment
 from models.videos import Privacy, Video
 
 log = logging.getLogger(__name__)
+
+# PeerTube's numbers for comment notifications (a reply reaches the parent's author as
+# a new comment); not members of NotificationType yet, which lives in models/.
+NEW_COMMENT_ON_MY_VIDEO = 2
+COMMENT_MENTION = 11
 
 # PeerTube's setting names; values: 0 off, 1 shown in the web interface.
 SETTINGS = {
@@ -25,12 +32,16 @@ SETTINGS = {
     "myVideoPublished": NotificationType.MY_VIDEO_PUBLISHED,
     "newFollow": NotificationType.NEW_FOLLOW,
     "myVideoTranscodingFailed": NotificationType.MY_VIDEO_TRANSCODING_FAILED,
+    "newCommentOnMyVideo": NEW_COMMENT_ON_MY_VIDEO,
+    "commentMention": COMMENT_MENTION,
 }
 LABELS = {
     "newVideoFromSubscription": "New videos from my subscriptions",
     "myVideoPublished": "My video is ready to watch",
     "newFollow": "Someone subscribed to my channel or account",
     "myVideoTranscodingFailed": "My video could not be processed",
+    "newCommentOnMyVideo": "Someone commented on my video or replied to my comment",
+    "commentMention": "Someone mentioned me in a comment",
 }
 
 
@@ -139,6 +150,8 @@ def describe(settings: Settings, n: Notification) -> tuple[str, str]:
     if video is None:
         return "A video that is gone now", "/"
     link = f"/w/{short_uuid(video.uuid)}"
+    if n.type in (NEW_COMMENT_ON_MY_VIDEO, COMMENT_MENTION):
+        return _describe_comment(n, video, link)
     if n.type == NotificationType.NEW_VIDEO_FROM_SUBSCRIPTION:
         return f"New video from {video.channel.display_name}: {video.name}", link
     if n.type == NotificationType.MY_VIDEO_PUBLISHED:
@@ -146,5 +159,53 @@ def describe(settings: Settings, n: Notification) -> tuple[str, str]:
     return f"Your video “{video.name}” could not be processed", link
 
 
+def _describe_comment(n: Notification, video: Video, link: str) -> tuple[str, str]:
+    comment = comment_of(n)
+    if comment is None:
+        return f"A comment on “{video.name}” that is gone now", link
+    author = comment.account.display_name if comment.account_id else "Someone"
+    anchor = f"{link}?thread={comment.thread_id or comment.id}#comment-{comment.id}"
+    if n.type == COMMENT_MENTION:
+        return f"{author} mentioned you in a comment on “{video.name}”", anchor
+    parent = comment.parent if comment.parent_id else None
+    if parent is not None and parent.account_id and parent.account.user_id == n.user_id:
+        return f"{author} replied to your comment on “{video.name}”", anchor
+    return f"{author} commented on your video “{video.name}”", anchor
+
+
+def comment_of(n: Notification) -> Comment | None:
+    """The comment a comment notification is about: the newest one on its video made by
+    then (the notification is made in the comment's transaction; it keeps no comment id)."""
+    if not n.video_id:
+        return None
+    query = Comment.select().where(
+        (Comment.video == n.video_id) & (Comment.created_at <= n.created_at)
+    )
+    if n.actor_id:
+        query = query.join(Account).where(Account.actor == n.actor_id)
+    return query.order_by(Comment.id.desc()).first()
+
+
+def comment_posted(comment: Comment) -> None:
+    """A comment here or from elsewhere: tell the video's owner, the author replied to and
+    the local users mentioned, each once, never the comment's own author."""
+    author = Account.get_or_none(Account.id == comment.account_id)
+    video = Video.get_by_id(comment.video_id)
+    told = {author.user_id} if author is not None and author.user_id else set()
+    refs = {"video": video.id, "actor": author.actor_id if author is not None else None}
+    owner = Account.get_by_id(Channel.get_by_id(video.channel_id).account_id).user_id
+    parent = Comment.get_or_none(Comment.id == comment.parent_id) if comment.parent_id else None
+    replied = Account.get_or_none(Account.id == parent.account_id) if parent else None
+    for user_id in (owner, replied.user_id if replied is not None else None):
+        if user_id and user_id not in told:
+            told.add(user_id)
+            _create([User.get_by_id(user_id)], NEW_COMMENT_ON_MY_VIDEO, **refs)
+    mentioned = [
+        a.user_id for a in mentions.local_accounts_anywhere(comment.text) if a.user_id not in told
+    ]
+    if mentioned:
+        _create(list(User.select().where(User.id.in_(mentioned))), COMMENT_MENTION, **refs)
+
+
 # Domain events this module reacts to, registered by app/wiring.py: (event, listener).
-LISTENERS: list[tuple[str, Any]] = []
+LISTENERS: list[tuple[str, Any]] = [("comment.posted", comment_posted)]

@@ -10,9 +10,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from app.channels import split_handle
 from models.accounts import Account
+from models.federation import Actor
 
 # A mention starts a word: not after a letter, a digit or another @ (an e-mail address).
 MENTION = re.compile(
@@ -80,3 +82,23 @@ def _anchor(m: re.Match, known: dict[tuple[str, str], str], local_host: str) -> 
     if url is None:
         return m[0]
     return f'<a class="mention" href="{html.escape(url)}">{m[0]}</a>'
+
+
+def local_accounts_anywhere(text: str) -> list[Account]:
+    """The local accounts with a user that a text mentions, as `@name` or as
+    `@name@host` where host is this server's (read from the account's own actor URL,
+    for callers without settings: event listeners)."""
+    found: dict[int, Account] = {}
+    for name, host in handles(text, ""):
+        account = Account.get_or_none(
+            (Account.name == name) & (Account.host == "") & Account.user.is_null(False)
+        )
+        if account is None or (host and _own_host(account) != host):
+            continue
+        found[account.id] = account
+    return list(found.values())
+
+
+def _own_host(account: Account) -> str | None:
+    actor = Actor.get_or_none(Actor.id == account.actor_id) if account.actor_id else None
+    return urlsplit(actor.ap_id).netloc if actor is not None else None

@@ -32,7 +32,9 @@ def notification_json(handler: APIHandler, n: Notification) -> dict:
                     "host": video.channel.host or handler.shoal.host,
                 },
             }
-    if n.actor_id:
+    if n.type in (notifications.NEW_COMMENT_ON_MY_VIDEO, notifications.COMMENT_MENTION):
+        data["comment"] = comment_json(handler, n)
+    elif n.actor_id:
         actor = n.actor
         data["actorFollow"] = {
             "id": n.id,
@@ -40,6 +42,35 @@ def notification_json(handler: APIHandler, n: Notification) -> dict:
             "state": "accepted",
         }
     return data
+
+
+def comment_json(handler: APIHandler, n: Notification) -> dict | None:
+    """The comment of a comment notification, as PeerTube embeds it."""
+    comment = notifications.comment_of(n)
+    if comment is None:
+        return None
+    video = Video.get_by_id(comment.video_id)
+    account = comment.account if comment.account_id else None
+    return {
+        "id": comment.id,
+        "threadId": comment.thread_id or comment.id,
+        "heldForReview": False,
+        "account": {
+            "id": account.id,
+            "name": account.name,
+            "displayName": account.display_name,
+            "host": account.host or handler.shoal.host,
+            "avatars": [],
+        }
+        if account is not None
+        else None,
+        "video": {
+            "id": video.id,
+            "uuid": str(video.uuid),
+            "shortUUID": serialize.short_uuid(video.uuid),
+            "name": video.name,
+        },
+    }
 
 
 class NotificationsHandler(APIHandler):

@@ -323,3 +323,46 @@ def test_share_link_and_embed_start_at_a_moment(alice_api, anon, clip, run_jobs)
         f"/videos/{ids['uuid']}/share", params={"at": "1", "start": "2m5s"}, headers=HTMX
     )
     assert part.text.lstrip().startswith('<div id="share-body">') and "?start=2m5s" in part.text
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def kinds(client) -> list[int]:
+    return [n["type"] for n in client.get("/api/v1/users/me/notifications").json()["data"]]
+
+
+def test_comments_replies_and_mentions_are_notified(
+    server, alice, alice_api, bob_api, admin_user, video
+):
+    root = server.client()
+    root.token("root", PASSWORD)
+    before = kinds(alice_api)
+    made = bob_api.post(threads_url(video), json={"text": "Nice one @root"}).json()["comment"]
+    assert kinds(alice_api) == [2, *before]  # a new comment on my video
+    mention = root.get("/api/v1/users/me/notifications").json()["data"][0]
+    assert mention["type"] == 11
+    assert mention["comment"]["id"] == made["id"]
+    assert mention["comment"]["account"]["name"] == "bob"
+    assert mention["comment"]["video"]["uuid"] == video["uuid"]
+    assert kinds(bob_api) == []
+
+    alice_api.post(comment_url(video, made["id"]), json={"text": "Thanks!"})
+    assert kinds(bob_api) == [2]  # a reply to my comment
+    assert kinds(alice_api) == [2, *before]  # nothing for one's own comment
+    page = text_of(alice.get("/notifications").text)
+    assert "bob commented on your video “Cats over P2P”" in page
+    assert "Someone mentioned me in a comment" in page  # the setting
+    bob = server.client()
+    bob.login("bob", PASSWORD)
+    assert "alice replied to your comment on “Cats over P2P”" in text_of(
+        bob.get("/notifications").text
+    )
+    assert "root mentioned" not in page
+    assert "bob mentioned you in a comment" in text_of(_page_of(server, "root"))
+
+
+def _page_of(server, username: str) -> str:
+    client = server.client()
+    client.login(username, PASSWORD)
+    return client.get("/notifications").text
