@@ -455,7 +455,3 @@ def transcode_video(
         from app.federation import publish
 
         publish.queue_video(video, "create")
-
-
-def record_view(video: Video) -> None:
-    Video.update(views=Video.views + 1).where(Video.id == video.id).execute()

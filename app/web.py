@@ -14,6 +14,7 @@ import tornado.web
 from app import wiring
 from app.ratelimit import RateLimiter
 from app.settings import Settings
+from app.social.views import ViewCounter
 from handlers import (
     about,
     accounts,
@@ -125,7 +126,7 @@ def make_app(settings: Settings, **overrides: object) -> tornado.web.Application
         "static_path": str(ASSETS),
         "static_url_prefix": "/assets/",
         "login_limiter": RateLimiter(settings.login_attempts_per_minute, 60),
-        "view_limiter": RateLimiter(1, 3600),
+        "view_counter": ViewCounter(),
         "compress_response": True,
         "websocket_ping_interval": 30,
         "websocket_max_message_size": 64 * 1024,

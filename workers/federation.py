@@ -28,4 +28,5 @@ KINDS = {
     social.COMMENT_JOB: _plain(social.run_comment_job),
     social.RATING_JOB: _plain(social.run_rating_job),
     social.COUNTS_JOB: _plain(social.run_counts_job),
+    social.VIEWS_JOB: _plain(social.run_views_job),
 }

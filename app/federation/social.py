@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 COMMENT_JOB = "federate-comment"
 RATING_JOB = "federate-rating"
 COUNTS_JOB = "federate-counts"
+VIEWS_JOB = "federate-views"
 # Seconds between two Update{Video} carrying a local video's new counts.
 COUNTS_WINDOW = float(os.environ.get("SHOAL_COUNTS_WINDOW", "30"))
 RATING_TYPES = {"like": "Like", "dislike": "Dislike"}
@@ -92,7 +93,17 @@ def queue_counts(video: Video) -> None:
         jobs.enqueue(COUNTS_JOB, {"video_id": video.id}, delay=COUNTS_WINDOW)
 
 
+def on_views_counted(video: Video, count: int) -> None:
+    """Views reach followers in the next counts Update (local video), or its origin as
+    Views (remote video), from a job: never a delivery per view on the web's path."""
+    if video.is_local:
+        queue_counts(video)
+    elif video.privacy != Privacy.PRIVATE:
+        jobs.enqueue(VIEWS_JOB, {"video_id": video.id, "count": count})
+
+
 LISTENERS: list[tuple[str, Any]] = [
+    ("views.counted", on_views_counted),
     ("comment.posted", on_comment_posted),
     ("comment.edited", on_comment_edited),
     ("comment.deleted", on_comment_deleted),
@@ -277,6 +288,27 @@ def run_rating_job(settings: Settings, payload: dict) -> None:
         queue_activity(sender, undo, inboxes)
     if after in RATING_TYPES:
         queue_activity(sender, rating_activity(settings, account, video, after), inboxes)
+
+
+MAX_VIEWS_PER_JOB = 100  # Views sent for one video per flush; more is a storm, not viewers
+
+
+def run_views_job(settings: Settings, payload: dict) -> None:
+    """The `federate-views` job: one View per view counted here, to the video's origin
+    (PeerTube counts each View once), sent by the server actor as PeerTube does."""
+    video = Video.get_or_none(Video.id == payload["video_id"])
+    if video is None or video.is_local:
+        return
+    sender = actors.server_actor()
+    sender_url = actors.actor_url(settings, sender)
+    inboxes = {actors.inbox_of(a) for a in _video_audience(video)}
+    stamp = iso(utcnow())
+    for n in range(min(int(payload["count"]), MAX_VIEWS_PER_JOB)):
+        view_id = f"{sender_url}/views/videos/{video.id}/{stamp}/{n}"
+        body = activity(
+            "View", sender_url, video.ap_id, activity_id=view_id, to=[actors.PUBLIC], cc=[]
+        )
+        queue_activity(sender, body, inboxes)
 
 
 def run_counts_job(settings: Settings, payload: dict) -> None:

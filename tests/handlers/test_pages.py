@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from app import auth
 from models.accounts import Role
@@ -179,4 +180,10 @@ def test_views_are_counted_once_per_visitor(alice_api, anon, clip, run_jobs):
     run_jobs()
     for _ in range(3):
         assert anon.post(f"/api/v1/videos/{ids['uuid']}/views").status_code == 204
+    # Written in batches: the count shows after the next flush (5 s at most).
+    deadline = time.monotonic() + 10
+    while anon.get(f"/api/v1/videos/{ids['uuid']}").json()["views"] == 0:
+        assert time.monotonic() < deadline, "the view was never written"
+        time.sleep(0.2)
+    time.sleep(0.5)
     assert anon.get(f"/api/v1/videos/{ids['uuid']}").json()["views"] == 1

@@ -209,3 +209,28 @@ def test_two_shoal_servers_comment_reply_and_like_each_others_videos(instances, 
     with origin.use():
         assert Comment.get_by_id(received.id).is_deleted
         assert not Comment.get_by_id(answer.id).is_deleted
+
+
+def test_views_on_a_mirror_reach_the_origin_and_come_back_in_one_update(
+    instances, clip, monkeypatch
+):
+    monkeypatch.setattr(social, "COUNTS_WINDOW", 0)  # the Update goes out at once here
+    origin, mirror = instances("origin"), instances("mirror")
+    follow_server(mirror, origin)
+    alice = make_user(origin, "alice")
+    ids = upload(alice, clip, name="Watched")
+    settle(origin, mirror)
+    viewers = [mirror.client() for _ in range(3)]
+    for client in viewers * 2:  # all from one address: counted once per hour
+        assert client.post(f"/api/v1/videos/{ids['uuid']}/views").status_code == 204
+    counter = mirror.app.settings["view_counter"]
+    with mirror.use():
+        assert counter.flush() and Video.get(Video.uuid == ids["uuid"]).views == 1
+        assert counter.flush() == {}  # nothing new: no write
+    settle(mirror, origin)
+    with origin.use():
+        assert Video.get(Video.uuid == ids["uuid"]).views == 1
+        updates = Job.select().where(Job.kind == social.COUNTS_JOB)
+        assert updates.count() <= 1
+    settle(origin, mirror)
+    assert mirror.client().get(f"/api/v1/videos/{ids['uuid']}").json()["views"] == 1
