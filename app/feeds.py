@@ -449,14 +449,6 @@ def _json_feed(settings: Settings, head: _Head, items: list[_Item]) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=2).encode()
 
 
-def video_comments_feed(settings: Settings, *, format: str, **head: str) -> tuple[bytes, str]:
-    """(body, content type) of a comment feed. Shoal has no comments yet: no items.
-
-    `head` is videos_feed's title, link, self_url and description.
-    """
-    return videos_feed(settings, [], format=format, **head)  # type: ignore[arg-type]
-
-
 # --- the podcast feed -------------------------------------------------------------
 
 
@@ -606,17 +598,26 @@ _epoch = 0  # bumped by invalidate()
 
 
 def generation() -> tuple[Any, ...]:
-    """Changes whenever a video is published or arrives (two index-only lookups), or
-    invalidate() is called. Feed caches keep it with each entry: a new video shows at
+    """Changes whenever a video is published or arrives, or a comment (three index-only
+    lookups), or invalidate() is called. Feed caches keep it with each entry: a new video shows at
     once; edits and deletions show when an entry expires or after invalidate().
     """
     cursor = db.execute_sql(
-        'SELECT (SELECT MAX("published_at") FROM "video"), (SELECT MAX("id") FROM "video")'
+        'SELECT (SELECT MAX("published_at") FROM "video"), (SELECT MAX("id") FROM "video"), '
+        '(SELECT MAX("id") FROM "comment")'
     )
     return (_epoch, *cursor.fetchone())
 
 
-def invalidate() -> None:
-    """Make every cached feed of this process stale (after an edit, deletion or privacy change)."""
+def invalidate(**_event: Any) -> None:
+    """Make every cached feed of this process stale (after an edit, deletion or privacy
+    change); also a listener of comment edits and deletions (new ones change generation())."""
     global _epoch
     _epoch += 1
+
+
+# Domain events this module reacts to, for app/wiring.py to register: (event, listener).
+LISTENERS: list[tuple[str, Any]] = [
+    ("comment.edited", invalidate),
+    ("comment.deleted", invalidate),
+]

@@ -1,7 +1,7 @@
 """Feeds, as PeerTube serves them, so readers and podcast apps can follow anything here.
 
 - /feeds/videos.{xml,rss,atom,json}: listed videos, filtered by channel or account
-- /feeds/video-comments.{xml,rss,atom,json}: comments (none yet: an empty feed)
+- /feeds/video-comments.{xml,rss,atom,json}: comments, of one video or all
 - /feeds/podcast/videos.xml?videoChannelId=: one channel as a podcast
 - /feeds/subscriptions.{...}?accountId=&token=: a user's subscriptions, by feed token
 - /api/v1/users/scoped-tokens: read (GET) or reset (POST) one's feed token
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
-from app import channels, feed_tokens, feeds, subscriptions, videos
+from app import channels, comment_feed, feed_tokens, feeds, subscriptions, videos
 from app.settings import Settings
 from handlers.base import APIHandler, Problem, bad_query, public
 from models import utcnow
@@ -257,7 +257,8 @@ class VideosFeedHandler(FeedHandler):
 
 
 class VideoCommentsFeedHandler(FeedHandler):
-    """/feeds/video-comments.{format}: Shoal has no comments yet, so no items."""
+    """/feeds/video-comments.{format}: the newest comments, of one video (videoId), of a
+    channel's or an account's videos, or of all."""
 
     @public
     def get(self, ext: str) -> None:
@@ -277,10 +278,11 @@ class VideoCommentsFeedHandler(FeedHandler):
             meta.pop("author")
 
         def build() -> tuple[bytes, str, dt.datetime | None]:
-            body, _ = feeds.video_comments_feed(
-                self.shoal, self_url=self.self_url(), format=fmt, **meta
+            rows = comment_feed.recent(video=video, channel=channel, account=account)
+            body, _ = comment_feed.video_comments_feed(
+                self.shoal, rows, self_url=self.self_url(), format=fmt, **meta
             )
-            return body, ctype, None
+            return body, ctype, feeds._aware(rows[0].created_at) if rows else None
 
         self.serve(build)
 

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from tests.conftest import PASSWORD
 from tests.handlers.test_api_videos import upload
@@ -366,3 +367,49 @@ def _page_of(server, username: str) -> str:
     client = server.client()
     client.login(username, PASSWORD)
     return client.get("/notifications").text
+
+
+# --- the comments feed ---------------------------------------------------------------------
+
+NS = {
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+}
+
+
+def feed_items(client, **params) -> list:
+    response = client.get("/feeds/video-comments.xml", params=params)
+    assert response.status_code == 200, response.text
+    return etree.fromstring(response.content).findall("channel/item")
+
+
+def test_comments_feed_lists_comments_in_peertubes_shape(
+    server, alice_api, bob_api, anon, clip, run_jobs
+):
+    ids = upload(alice_api, clip)
+    other = upload(alice_api, clip, name="Another clip")
+    run_jobs()
+    assert feed_items(anon) == []
+    root = bob_api.post(threads_url(ids), json={"text": "Lovely **sine**"}).json()["comment"]
+    alice_api.post(comment_url(ids, root["id"]), json={"text": "@bob thanks!"})
+    bob_api.post(threads_url(other), json={"text": "Elsewhere"})
+
+    sample = etree.parse(FIXTURES / "feed-video-comments.rss.xml").find("channel/item")
+    items = feed_items(anon)  # a new comment shows at once, past the feed cache
+    assert len(items) == 3
+    reply = items[1]
+    assert {child.tag for child in reply} == {child.tag for child in sample}
+    assert reply.findtext("title") == "Cats over P2P - alice"
+    link = f"{server.url}/w/{ids['shortUUID']};threadId={root['id']}"
+    assert reply.findtext("link") == link and reply.findtext("guid") == link
+    assert reply.findtext("dc:creator", namespaces=NS) == "alice"
+    first = items[2].findtext("content:encoded", namespaces=NS)
+    assert "<strong>sine</strong>" in first
+    one = feed_items(anon, videoId=ids["uuid"])
+    assert [i.findtext("title") for i in one] == ["Cats over P2P - alice", "Cats over P2P - bob"]
+
+    bob_api.delete(comment_url(other, 3))
+    assert [i.findtext("title") for i in feed_items(anon, videoId=other["uuid"])] == []
+    atom = anon.get("/feeds/video-comments.atom").text
+    assert "Cats over P2P - bob" in atom
+    assert len(anon.get("/feeds/video-comments.json").json()["items"]) == 2
