@@ -188,6 +188,83 @@ def test_a_peertube_video_reaches_shoal_then_its_edit_and_its_deletion(
     wait_for("the deletion on Shoal", lambda: shoal_video(shoal, uuid) is None)
 
 
+def shoal_threads(shoal: LiveServer, uuid: str) -> list[dict]:
+    response = shoal.client().get(f"/api/v1/videos/{uuid}/comment-threads")
+    return response.json()["data"] if response.status_code == 200 else []
+
+
+def test_comments_replies_and_likes_on_a_shoal_video_from_peertube(
+    world, peertube: PeerTube, shoal: LiveServer, interop_clip: Path
+):
+    name = f"Shoal talk {world.suffix}"
+    uuid = upload(world.alice, interop_clip, name=name)["uuid"]
+    wait_for(
+        "the Shoal video on PeerTube",
+        lambda: peertube.get(f"/api/v1/videos/{uuid}", peertube.root).status_code == 200,
+    )
+    text = f"Nice **clip** from PeerTube {world.suffix}"
+    response = peertube.http.post(
+        f"/api/v1/videos/{uuid}/comment-threads", headers=world.pt_user, json={"text": text}
+    )
+    assert response.status_code == 200, response.text
+    (thread,) = wait_for("PeerTube's comment on Shoal", lambda: shoal_threads(shoal, uuid))
+    assert thread["text"] == text and thread["account"]["host"] == peertube.host
+    response = peertube.http.put(
+        f"/api/v1/videos/{uuid}/rate", headers=world.pt_user, json={"rating": "like"}
+    )
+    assert response.status_code == 204, response.text
+    wait_for("PeerTube's like on Shoal", lambda: (shoal_video(shoal, uuid) or {}).get("likes"))
+
+    reply = f"Thanks from Shoal {world.suffix}"
+    response = world.carol.post(
+        f"/api/v1/videos/{uuid}/comments/{thread['id']}", json={"text": reply}
+    )
+    assert response.status_code == 200, response.text
+    pt_thread = peertube.get(f"/api/v1/videos/{uuid}/comment-threads", peertube.root).json()[
+        "data"
+    ][0]
+
+    def replies_on_peertube() -> list[str]:
+        tree = peertube.get(
+            f"/api/v1/videos/{uuid}/comment-threads/{pt_thread['id']}", peertube.root
+        )
+        return [c["comment"]["text"] for c in tree.json().get("children", [])]
+
+    assert reply in wait_for("Shoal's reply on PeerTube", replies_on_peertube)
+    # The storyboard Shoal made is listed by PeerTube too.
+    boards = peertube.get(f"/api/v1/videos/{uuid}/storyboards", peertube.root).json()
+    assert boards["storyboards"] and boards["storyboards"][0]["spriteDuration"] == 1
+
+
+def test_comments_and_likes_on_a_peertube_video_from_shoal(
+    world, peertube: PeerTube, shoal: LiveServer, interop_clip: Path
+):
+    name = f"PeerTube talk {world.suffix}"
+    uuid = peertube.upload(world.pt_user, f"pt{world.suffix}_channel", name, interop_clip)
+    wait_for("the PeerTube video on Shoal", lambda: shoal_video(shoal, uuid))
+    text = f"Hello PeerTube, from Shoal {world.suffix}"
+    response = world.carol.post(f"/api/v1/videos/{uuid}/comment-threads", json={"text": text})
+    assert response.status_code == 200, response.text
+    assert (
+        world.carol.put(f"/api/v1/videos/{uuid}/rate", json={"rating": "like"}).status_code == 204
+    )
+
+    def threads_on_peertube() -> list[str]:
+        data = peertube.get(f"/api/v1/videos/{uuid}/comment-threads", peertube.root).json()["data"]
+        return [c["text"] for c in data]
+
+    assert text in wait_for("Shoal's comment on PeerTube", threads_on_peertube)
+    wait_for(
+        "Shoal's like on PeerTube",
+        lambda: peertube.get(f"/api/v1/videos/{uuid}", peertube.root).json()["likes"] == 1,
+    )
+    # PeerTube's storyboard (made after transcoding) reaches Shoal with a later Update.
+    wait_for(
+        "PeerTube's storyboard on Shoal",
+        lambda: shoal.client().get(f"/api/v1/videos/{uuid}/storyboards").json()["storyboards"],
+    )
+
+
 # A PeerTube log record starts with "[host:port] date time level: message".
 _RECORD = re.compile(r"^\[[^\]]+\] \S+ \S+ (?:\x1b\[\d+m)?(\w+)(?:\x1b\[\d+m)?: ", re.M)
 
