@@ -20,6 +20,7 @@ PUBLIC_WRITES = {
     ("ViewHandler", "post"),
     ("InboxHandler", "post"),  # authenticated by HTTP signatures, tested in test_inbox
     ("RemoteFollowHandler", "post"),  # a visitor from elsewhere: only redirects to their server
+    ("RemoteInteractHandler", "post"),  # the same, to comment on a video from elsewhere
     ("NotFoundAPIHandler", "post"),
     ("NotFoundAPIHandler", "put"),
     ("NotFoundAPIHandler", "delete"),
@@ -39,6 +40,8 @@ SAMPLE = {
     "resolution": "240",
     "user_id": "1",
     "decision": "accept",
+    "comment_id": "1",
+    "thread_id": "1",
 }
 
 
