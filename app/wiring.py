@@ -6,7 +6,7 @@ The web application (app/web.py) and the worker (workers/runner.py) call
 
 from __future__ import annotations
 
-from app import events, notifications
+from app import events, feeds, notifications
 from app.federation import social as federation_social
 
 
@@ -15,5 +15,6 @@ def connect() -> None:
     for name, listener in (
         *federation_social.LISTENERS,
         *notifications.LISTENERS,
+        *feeds.LISTENERS,
     ):
         events.listen(name, listener)

@@ -140,7 +140,8 @@ class InboxHandler(ActivityPubHandler):
         except inbox.InboxError as err:
             raise Problem(400, str(err)) from None
         await self._verify(signed)
-        await asyncio.to_thread(inbox.store, activity, self.request.body)  # see _key_for
+        body = inbox.body_of(activity, self.request.body)
+        await asyncio.to_thread(inbox.store, activity, body)  # see _key_for
         self.set_status(202)  # accepted: a job applies it
         self.clear_header("Content-Type")
         self.finish()

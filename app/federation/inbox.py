@@ -23,6 +23,7 @@ from app.federation.objects import first_id, host_of
 from app.settings import Settings
 from models import db, utcnow
 from models.federation import Actor, ActorType, Follow, FollowState, InboxActivity
+from models.social import Comment
 from models.videos import Video
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,11 @@ MAX_BODY = 512 * 1024
 MAX_DEPTH = 32
 # Errors that pass: the job is retried (a server down for a while, a database busy).
 TRANSIENT = (FetchError, peewee.OperationalError, peewee.InterfaceError)
+
+
+# Who forwarded an activity (see `check`): set by this server on what it keeps.
+FORWARDED = "shoal:forwardedBy"
+FORWARDABLE = frozenset({"Create", "Update", "Delete"})
 
 
 class InboxError(ValueError):
@@ -75,11 +81,36 @@ def check(activity: Any, signer: str) -> dict:
     if not actor:
         raise InboxError("The activity has no actor.")
     if actor.split("#")[0] != signer:
-        # No relaying: without JSON-LD signatures, only an actor speaks for itself.
-        raise InboxError("The activity's actor is not the signer.")
+        # Without JSON-LD signatures only an actor speaks for itself; what another
+        # server forwards (a video's origin forwards the comments on it) is checked
+        # with the object's own server instead.
+        if activity["type"] not in FORWARDABLE:
+            raise InboxError("The activity's actor is not the signer.")
+        activity = _forwarded(activity, signer)
     if host_of(first_id(activity.get("id")) or "") != host_of(actor):
         raise InboxError("The activity's id and its actor are on different hosts.")
     return activity
+
+
+def _forwarded(activity: dict, signer: str) -> dict:
+    """A forwarded activity, reduced to what it names: the job fetches the object from
+    its own server (or, for a Delete, checks that it is gone there) and trusts nothing
+    else of the body."""
+    object_id = first_id(activity.get("object"))
+    if not object_id:
+        raise InboxError("A forwarded activity must name its object.")
+    return {
+        "id": first_id(activity["id"]),
+        "type": activity["type"],
+        "actor": first_id(activity["actor"]),
+        "object": object_id,
+        FORWARDED: signer,
+    }
+
+
+def body_of(activity: dict, raw: bytes) -> bytes:
+    """What to keep of a received body: the reduced activity when it was forwarded."""
+    return json.dumps(activity).encode() if FORWARDED in activity else raw
 
 
 def store(activity: dict, body: bytes) -> InboxActivity | None:
@@ -192,11 +223,15 @@ def apply(settings: Settings, activity: dict) -> None:
     elif kind in ("Accept", "Reject"):
         _on_answer(settings, sender, obj, accepted=kind == "Accept")
     elif kind in ("Create", "Update"):
-        _on_object(settings, sender, obj, update=kind == "Update")
+        comment = _on_object(settings, sender, obj, update=kind == "Update")
+        if comment is not None and kind == "Create" and FORWARDED not in activity:
+            social.forward(settings, activity, comment)
     elif kind == "Announce":
         _on_announce(settings, obj)
     elif kind == "Delete":
         object_id = first_id(obj)
+        if object_id and FORWARDED in activity:
+            remote.confirm_gone(settings, object_id, "a forwarded Delete of an object that exists")
         if object_id and not social.receive_delete(settings, sender, object_id):
             remote.delete_remote(settings, object_id, sender)
 
@@ -271,7 +306,9 @@ def _on_answer(settings: Settings, sender: Actor, obj: Any, *, accepted: bool) -
             backfill.queue_backfill(settings, sender)
 
 
-def _on_object(settings: Settings, sender: Actor, obj: Any, *, update: bool = False) -> None:
+def _on_object(
+    settings: Settings, sender: Actor, obj: Any, *, update: bool = False
+) -> Comment | None:
     """Create or Update: of a video by its account or channel, of an actor by itself, of a
     comment by its author."""
     if isinstance(obj, str):
@@ -280,11 +317,12 @@ def _on_object(settings: Settings, sender: Actor, obj: Any, *, update: bool = Fa
         except FetchError as err:
             raise remote.RemoteError(f"object not fetched: {err}") from None
     if not isinstance(obj, dict):
-        return
+        return None
     kind = obj.get("type")
     if kind == "Video":
         remote.upsert_video(settings, obj, editor=sender)
     elif kind in remote.ACTOR_TYPES:
         remote.update_actor(settings, obj, sender)
     elif kind == "Note":
-        social.receive_note(settings, sender, obj, update=update)
+        return social.receive_note(settings, sender, obj, update=update)
+    return None

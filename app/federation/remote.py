@@ -460,9 +460,13 @@ def delete_remote(settings: Settings, object_id: str, sender: Actor) -> bool:
 
 
 def _confirm_gone(settings: Settings, object_id: str, sender: Actor) -> None:
-    """Return if the origin answers 404 or 410 for the object; RemoteError if it has it
-    or refuses; FetchError (the job tries again) if it does not answer now."""
-    refused = f"{sender.ap_id[:300]} is not the video's account or channel"
+    confirm_gone(settings, object_id, f"{sender.ap_id[:300]} is not the video's account or channel")
+
+
+def confirm_gone(settings: Settings, object_id: str, refused: str) -> None:
+    """Return if the origin answers 404 or 410 for the object; RemoteError (saying
+    `refused` and what the origin did) if it has it or refuses; FetchError (the job
+    tries again) if it does not answer now."""
     try:
         fetch_object(settings, object_id)
     except fetch.FetchError as err:

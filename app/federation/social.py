@@ -403,8 +403,11 @@ def _author(sender: Actor) -> Account:
     return account
 
 
-def receive_note(settings: Settings, sender: Actor, obj: dict, *, update: bool = False) -> None:
-    """A Create or Update{Note}: a comment when it answers a video or comment known here."""
+def receive_note(
+    settings: Settings, sender: Actor, obj: dict, *, update: bool = False
+) -> Comment | None:
+    """A Create or Update{Note}: a comment when it answers a video or comment known here
+    (returned; None for a Note about something else)."""
     ap_id = first_id(obj.get("id")) or ""
     if host_of(ap_id) != sender.host:
         raise RemoteError("a Note must be on its sender's server")
@@ -416,7 +419,7 @@ def receive_note(settings: Settings, sender: Actor, obj: dict, *, update: bool =
         log.info(
             "Note %s answers nothing known here (%s); ignored", ap_id[:300], (target or "")[:300]
         )
-        return
+        return None
     content = obj.get("content") if isinstance(obj.get("content"), str) else ""
     text = content if obj.get("mediaType") == "text/markdown" else html_to_text(content)
     author = _author(sender)
@@ -425,12 +428,25 @@ def receive_note(settings: Settings, sender: Actor, obj: dict, *, update: bool =
         if known is not None and update:
             if known.account_id != author.id:
                 raise RemoteError("only its author edits a comment")
-            comments.edit(known, text)
-        elif known is None:
-            published = parse_datetime(obj.get("published"))
-            comments.post(video, author, text, parent=parent, ap_id=ap_id, published=published)
+            return comments.edit(known, text)
+        if known is not None:
+            return known
+        published = parse_datetime(obj.get("published"))
+        return comments.post(video, author, text, parent=parent, ap_id=ap_id, published=published)
     except comments.CommentError as err:
         raise RemoteError(f"comment {ap_id[:300]} refused: {err}") from None
+
+
+def forward(settings: Settings, activity_doc: dict, comment: Comment) -> None:
+    """As PeerTube: the origin of a video passes a comment made elsewhere on to the video's
+    audience, the received activity unchanged (its JSON-LD signature, when it has one,
+    lets PeerTube check it; Shoal fetches the comment from its author's server)."""
+    video = Video.get_by_id(comment.video_id)
+    if not video.is_local or video.privacy == Privacy.PRIVATE:
+        return
+    author_host = host_of(comment.ap_id or "")
+    inboxes = follower_inboxes(_video_audience(video), exclude_host=author_host)
+    queue_activity(actors.server_actor(), activity_doc, inboxes)
 
 
 def receive_delete(settings: Settings, sender: Actor, object_id: str) -> bool:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from app.federation import fetch, inbox, remote, social
+from app.federation import actors, delivery, fetch, inbox, remote, social
 from app.social import comments, ratings
 from models.accounts import Account
 from models.federation import InboxActivity
@@ -234,3 +234,34 @@ def test_views_on_a_mirror_reach_the_origin_and_come_back_in_one_update(
         assert updates.count() <= 1
     settle(origin, mirror)
     assert mirror.client().get(f"/api/v1/videos/{ids['uuid']}").json()["views"] == 1
+
+
+def test_the_origin_forwards_a_mastodon_comment_and_followers_check_it_with_its_author(
+    instances, clip, bob
+):
+    origin, mirror = instances("origin"), instances("mirror")
+    follow_server(mirror, origin)
+    alice = make_user(origin, "alice")
+    ids = upload(alice, clip, name="Forwarded")
+    settle(origin, mirror)
+    video_url = f"{origin.url}/videos/watch/{ids['uuid']}"
+    create = mastodon_reply(bob, 7, video_url, "<p>Forward me</p>")
+    bob.serve("/users/bob/statuses/7", {"@context": [AS], **create["object"]})
+    accepted(bob.post(f"{origin.url}/inbox", create))
+    settle(origin, mirror)
+    with mirror.use():
+        (comment,) = Comment.select()
+        assert comment.text == "Forward me" and comment.ap_id == create["object"]["id"]
+        row = InboxActivity.get(InboxActivity.ap_id == create["id"])
+        assert row.state == "done" and json.loads(row.body)["object"] == comment.ap_id
+    assert "/users/bob/statuses/7" in bob.fetches  # what the mirror trusted
+
+    # A forwarded Create naming a Note its author's server does not have is not applied.
+    lie = mastodon_reply(bob, 8, video_url, "<p>Never said</p>")
+    with origin.use():
+        delivery.queue_activity(actors.server_actor(), lie, {f"{mirror.url}/inbox"})
+    settle(origin, mirror)
+    with mirror.use():
+        assert Comment.select().count() == 1
+        failed = InboxActivity.get(InboxActivity.ap_id == lie["id"])
+        assert failed.state == "failed" and "404" in failed.error
