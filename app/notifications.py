@@ -21,10 +21,8 @@ from models.videos import Privacy, Video
 
 log = logging.getLogger(__name__)
 
-# PeerTube's numbers for comment notifications (a reply reaches the parent's author as
-# a new comment); not members of NotificationType yet, which lives in models/.
-NEW_COMMENT_ON_MY_VIDEO = 2
-COMMENT_MENTION = 11
+NEW_COMMENT_ON_MY_VIDEO = NotificationType.NEW_COMMENT_ON_MY_VIDEO
+COMMENT_MENTION = NotificationType.COMMENT_MENTION
 
 # PeerTube's setting names; values: 0 off, 1 shown in the web interface.
 SETTINGS = {
@@ -174,16 +172,8 @@ def _describe_comment(n: Notification, video: Video, link: str) -> tuple[str, st
 
 
 def comment_of(n: Notification) -> Comment | None:
-    """The comment a comment notification is about: the newest one on its video made by
-    then (the notification is made in the comment's transaction; it keeps no comment id)."""
-    if not n.video_id:
-        return None
-    query = Comment.select().where(
-        (Comment.video == n.video_id) & (Comment.created_at <= n.created_at)
-    )
-    if n.actor_id:
-        query = query.join(Account).where(Account.actor == n.actor_id)
-    return query.order_by(Comment.id.desc()).first()
+    """The comment a comment notification is about."""
+    return Comment.get_or_none(Comment.id == n.comment_id) if n.comment_id else None
 
 
 def comment_posted(comment: Comment) -> None:
@@ -192,7 +182,11 @@ def comment_posted(comment: Comment) -> None:
     author = Account.get_or_none(Account.id == comment.account_id)
     video = Video.get_by_id(comment.video_id)
     told = {author.user_id} if author is not None and author.user_id else set()
-    refs = {"video": video.id, "actor": author.actor_id if author is not None else None}
+    refs = {
+        "video": video.id,
+        "actor": author.actor_id if author is not None else None,
+        "comment": comment.id,
+    }
     owner = Account.get_by_id(Channel.get_by_id(video.channel_id).account_id).user_id
     parent = Comment.get_or_none(Comment.id == comment.parent_id) if comment.parent_id else None
     replied = Account.get_or_none(Account.id == parent.account_id) if parent else None

@@ -9,6 +9,7 @@ import peewee
 from models import BaseModel, utcnow
 from models.accounts import User
 from models.federation import Actor
+from models.social import Comment
 from models.videos import Video
 
 
@@ -16,8 +17,10 @@ class NotificationType(enum.IntEnum):
     """PeerTube's numbers; transcoding failure is Shoal's own (PeerTube clients skip it)."""
 
     NEW_VIDEO_FROM_SUBSCRIPTION = 1
+    NEW_COMMENT_ON_MY_VIDEO = 2  # also a reply to my comment, as PeerTube tells it
     MY_VIDEO_PUBLISHED = 6
     NEW_FOLLOW = 10
+    COMMENT_MENTION = 11
     MY_VIDEO_TRANSCODING_FAILED = 101
 
 
@@ -29,6 +32,7 @@ class Notification(BaseModel):
     read = peewee.BooleanField(default=False)
     video = peewee.ForeignKeyField(Video, null=True, on_delete="CASCADE")
     actor = peewee.ForeignKeyField(Actor, null=True, on_delete="CASCADE")
+    comment = peewee.ForeignKeyField(Comment, null=True, on_delete="CASCADE")
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
 
