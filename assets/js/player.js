@@ -107,6 +107,10 @@
         },
       );
     } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      const start = startTime();
+      if (start > 0) {
+        video.addEventListener("loadedmetadata", () => { video.currentTime = start; }, { once: true });
+      }
       video.addEventListener("error", () => {
         showError("The video could not be played. Please reload the page.");
       });
@@ -418,6 +422,16 @@
     });
   }
 
+  // PeerTube's share links say where to start: ?start=90, ?start=1m30s or ?start=1h2m3s.
+  function startTime() {
+    const raw = new URLSearchParams(window.location.search).get("start");
+    if (!raw) return -1;
+    if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw);
+    const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(raw);
+    if (!match || !match[0]) return -1;
+    return Number(match[1] || 0) * 3600 + Number(match[2] || 0) * 60 + Number(match[3] || 0);
+  }
+
   function clock(seconds) {
     const s = Math.floor(seconds);
     const mm = String(Math.floor((s % 3600) / 60)).padStart(s >= 3600 ? 2 : 1, "0");
@@ -483,7 +497,9 @@
     const beginLoading = () => {
       if (loadingStarted) return;
       loadingStarted = true;
-      hls.startLoad(-1);
+      const start = startTime();
+      if (start > 0) video.currentTime = start; // where a shared link says to begin
+      hls.startLoad(start > 0 ? start : -1);
     };
     video.addEventListener("play", beginLoading, { once: true });
     video.addEventListener("seeking", beginLoading, { once: true });

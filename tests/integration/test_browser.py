@@ -267,3 +267,24 @@ def test_hovering_the_timeline_previews_that_moment_and_clicking_seeks(
     assert len(set(sprites)) == 1 and sprites[0].endswith(f"/{ids['uuid']}.jpg")
     context.close()
     assert errors == [], "\n".join(errors)
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_shared_link_with_a_start_time_plays_from_there(
+    chromium, server, alice_api, long_clip, run_jobs
+):
+    ids = upload(alice_api, long_clip, name="Start later")
+    run_jobs()
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(f"{server.url}/w/{ids['shortUUID']}?start=0m3s")
+    wait_until(
+        page, "() => Boolean(window.shoal && window.shoal.player && window.shoal.player.hls)"
+    )
+    # play() resolves once playing has begun: at the shared moment, not 3 s into the video.
+    at = page.evaluate(
+        "async () => { const v = document.getElementById('player');"
+        " v.muted = true; await v.play(); return v.currentTime; }"
+    )
+    assert 2.9 <= at < 4, f"playing began at {at} s"
+    context.close()
