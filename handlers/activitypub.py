@@ -25,7 +25,7 @@ from app.videos import find_video, listed_query, short_uuid
 from handlers.base import ActivityPubHandler, Problem, public, wants_activity_json
 from models.accounts import Account, Channel
 from models.federation import Actor, ActorType, Follow, FollowState
-from models.social import Comment, Rating
+from models.social import Comment, Rating, Share
 from models.videos import Privacy, Video
 
 log = logging.getLogger(__name__)
@@ -238,11 +238,12 @@ class VideoCollectionHandler(CollectionHandler):
     def get(self, ref: str, collection: str) -> None:
         video = local_video(ref)
         url = f"{video_url(self.shoal, video)}/{collection}"
-        if collection == "announces":
+        if collection == "announces":  # the channel's and the server's, then others'
             shares = [
                 publish.announce_activity(self.shoal, video, a)["id"]
                 for a in publish.announcers(video)
             ]
+            shares += [s.ap_id for s in Share.select(Share.ap_id).where(Share.video == video)]
             self.send_collection(url, len(shares), lambda o, n: shares[o : o + n])
         elif collection == "comments":
             query = Comment.select(Comment.id, Comment.ap_id).where(Comment.video == video)

@@ -80,12 +80,12 @@ def all_models() -> list[type[BaseModel]]:
     from models.jobs import Job
     from models.notifications import Notification
     from models.server import ServerSetting
-    from models.social import Comment, Rating
+    from models.social import Comment, Rating, Share
     from models.uploads import Upload
     from models.videos import Storyboard, Video, VideoFile
 
     return [
         User, Actor, Account, Channel, OAuthClient, OAuthToken, Video, VideoFile, Job, Upload,
         Follow, InboxActivity, OutActivity, Delivery, Notification, ServerSetting, Storyboard,
-        Comment, Rating,
+        Comment, Rating, Share,
     ]  # fmt: skip

@@ -6,6 +6,7 @@ import peewee
 
 from models import BaseModel, utcnow
 from models.accounts import Account
+from models.federation import Actor
 from models.videos import Video
 
 MAX_COMMENT = 10_000  # characters, as PeerTube
@@ -52,3 +53,15 @@ class Rating(BaseModel):
 
     class Meta:
         indexes = ((("video", "account"), True),)
+
+
+class Share(BaseModel):
+    """An Announce of a local video by an actor of another server (a boost, a share)."""
+
+    video = peewee.ForeignKeyField(Video, on_delete="CASCADE")
+    actor = peewee.ForeignKeyField(Actor, on_delete="CASCADE")
+    ap_id = peewee.CharField(max_length=2000, unique=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("video", "actor"), True),)

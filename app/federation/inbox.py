@@ -212,6 +212,8 @@ def apply(settings: Settings, activity: dict) -> None:
         inner = obj if isinstance(obj, dict) else {}
         if inner.get("type") in ("Like", "Dislike"):
             social.receive_undo_rating(settings, sender, inner)
+        elif inner.get("type") == "Announce":
+            social.receive_undo_share(sender, inner)
         elif inner.get("type") == "Follow":
             target = _local_actor(settings, first_id(inner.get("object")))
             if target is not None:
@@ -227,7 +229,8 @@ def apply(settings: Settings, activity: dict) -> None:
         if comment is not None and kind == "Create" and FORWARDED not in activity:
             social.forward(settings, activity, comment)
     elif kind == "Announce":
-        _on_announce(settings, obj)
+        if not social.receive_share(settings, sender, activity):
+            _on_announce(settings, obj)
     elif kind == "Delete":
         object_id = first_id(obj)
         if object_id and FORWARDED in activity:

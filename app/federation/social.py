@@ -35,7 +35,7 @@ from models import utcnow
 from models.accounts import Account, Channel
 from models.federation import Actor
 from models.jobs import Job, JobState
-from models.social import Comment
+from models.social import Comment, Share
 from models.videos import Privacy, Video
 
 log = logging.getLogger(__name__)
@@ -503,3 +503,21 @@ def receive_view(settings: Settings, obj: Any) -> None:
         return
     Video.update(views=Video.views + 1).where(Video.id == video.id).execute()
     queue_counts(video)
+
+
+def receive_share(settings: Settings, sender: Actor, activity_doc: dict) -> bool:
+    """An Announce of a local video by someone elsewhere: a share, counted once per actor.
+    False when the Announce is of something else (a remote video to fetch)."""
+    video = _rated_video(settings, activity_doc.get("object"))
+    if video is None:
+        return False
+    if video.privacy == Privacy.PUBLIC:
+        ap_id = first_id(activity_doc.get("id")) or ""
+        Share.insert(video=video, actor=sender, ap_id=ap_id[:2000]).on_conflict_ignore().execute()
+    return True
+
+
+def receive_undo_share(sender: Actor, inner: dict) -> None:
+    share_id = first_id(inner.get("id"))
+    if share_id:
+        Share.delete().where((Share.ap_id == share_id) & (Share.actor == sender)).execute()

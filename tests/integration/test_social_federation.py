@@ -265,3 +265,31 @@ def test_the_origin_forwards_a_mastodon_comment_and_followers_check_it_with_its_
         assert Comment.select().count() == 1
         failed = InboxActivity.get(InboxActivity.ap_id == lie["id"])
         assert failed.state == "failed" and "404" in failed.error
+
+
+def test_a_boost_of_a_local_video_is_a_share_in_its_collection_until_undone(
+    server, local_user, alice_api, clip, bob
+):
+    ids = upload(alice_api, clip, name="Boosted")
+    server.run_jobs()
+    video_url = f"{server.url}/videos/watch/{ids['uuid']}"
+    boost = {"@context": AS, "id": f"{bob.actor_url}/statuses/9/activity", "type": "Announce",
+             "actor": bob.actor_url, "object": video_url, "to": [PUBLIC]}  # fmt: skip
+    for _ in range(2):  # delivered twice, counted once
+        accepted(bob.post(f"{server.url}/inbox", boost))
+        server.run_jobs()
+
+    def shares() -> list[str]:
+        ap = {"Accept": "application/activity+json"}
+        head = server.client().get(f"{video_url}/announces", headers=ap).json()
+        page = server.client().get(f"{video_url}/announces?page=1", headers=ap).json()
+        assert head["totalItems"] == len(page["orderedItems"])
+        return page["orderedItems"]
+
+    assert boost["id"] in shares() and len(shares()) == 3  # with the channel's and server's
+    inner = {k: v for k, v in boost.items() if k != "@context"}
+    undo = {"@context": AS, "id": f"{boost['id']}/undo", "type": "Undo",
+            "actor": bob.actor_url, "object": inner}  # fmt: skip
+    accepted(bob.post(f"{server.url}/inbox", undo))
+    server.run_jobs()
+    assert boost["id"] not in shares() and len(shares()) == 2
