@@ -24,6 +24,7 @@ from app import auth, uploads
 from app.db import connect, migrate
 from app.federation import actors
 from app.settings import Settings, SettingsError
+from app.web import make_app
 from models.accounts import Role, User
 
 log = logging.getLogger("shoal")
@@ -44,8 +45,6 @@ def _setup(settings: Settings) -> None:
 
 
 async def _serve(settings: Settings) -> None:
-    from app.web import make_app
-
     app = make_app(settings)
     server = tornado.httpserver.HTTPServer(
         app, max_buffer_size=64 * 1024 * 1024, xheaders=True, idle_connection_timeout=3600

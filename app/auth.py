@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app import events
 from app.settings import Settings
 from app.validation import EMAIL, Field, check
 from models import db, utcnow
 from models.accounts import Account, Channel, OAuthClient, OAuthToken, Role, User
-from models.federation import Actor
 
 log = logging.getLogger(__name__)
 
@@ -205,12 +205,7 @@ def update_profile(user: User, display_name: str, description: str, email: str) 
         Account.update(
             display_name=display_name, description=description, updated_at=utcnow()
         ).where(Account.user == user).execute()
-    account = Account.get(Account.user == user)
-    if account.actor_id:  # known to the network: tell its followers
-        from app.federation import publish
-
-        Actor.update(updated_at=utcnow()).where(Actor.id == account.actor_id).execute()
-        publish.queue_actor_update(Actor.get_by_id(account.actor_id))
+        events.emit("account.updated", account=Account.get(Account.user == user))
 
 
 def ensure_root(settings: Settings) -> str | None:

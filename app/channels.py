@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import peewee
 
-from app import images
+from app import events, images
 from app.settings import Settings
 from models import db, utcnow
 from models.accounts import Account, Channel
@@ -208,12 +208,7 @@ def update_channel(channel: Channel, data: dict) -> Channel:
 
 
 def _federate(channel: Channel) -> None:
-    from app.federation import actors, publish
-    from models.federation import Actor
-
-    actor = actors.channel_actor(channel)
-    Actor.update(updated_at=utcnow()).where(Actor.id == actor.id).execute()
-    publish.queue_actor_update(actor)
+    events.emit("channel.updated", channel=channel)
 
 
 def images_dir(settings: Settings) -> Path:
@@ -287,12 +282,10 @@ def check_deletable(channel: Channel) -> None:
 
 
 def delete_channel(settings: Settings, channel: Channel) -> None:
-    """Delete a channel and its videos; an account keeps at least one channel."""
-    from app import videos
-
+    """Delete a channel and its videos (`channel.deleting` takes them); an account keeps
+    at least one channel."""
     check_deletable(channel)
-    for video in list(channel.videos):
-        videos.delete_video(settings, video)
+    events.emit("channel.deleting", settings=settings, channel=channel)
     with db.atomic():
         for kind in ("avatar", "banner"):
             stem = getattr(channel, kind)

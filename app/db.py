@@ -16,7 +16,7 @@ import peewee
 from playhouse.pool import PooledPostgresqlDatabase
 
 import models
-from models import db, utcnow
+from models import db, migrations, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +75,7 @@ class SchemaMigration(models.BaseModel):
 
 
 def _migration_modules() -> list[str]:
-    import models.migrations as pkg
-
-    names = [m.name for m in pkgutil.iter_modules(pkg.__path__) if m.name[:4].isdigit()]
+    names = [m.name for m in pkgutil.iter_modules(migrations.__path__) if m.name[:4].isdigit()]
     return sorted(names)
 
 

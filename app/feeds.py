@@ -610,14 +610,17 @@ def generation() -> tuple[Any, ...]:
 
 
 def invalidate(**_event: Any) -> None:
-    """Make every cached feed of this process stale (after an edit, deletion or privacy
-    change); also a listener of comment edits and deletions (new ones change generation())."""
+    """Make every cached feed of this process stale: a listener of video edits (privacy
+    included) and deletions, and of comment edits and deletions (new videos and comments
+    change generation() by themselves)."""
     global _epoch
     _epoch += 1
 
 
 # Domain events this module reacts to, for app/wiring.py to register: (event, listener).
 LISTENERS: list[tuple[str, Any]] = [
+    ("video.updated", invalidate),
+    ("video.deleted", invalidate),
     ("comment.edited", invalidate),
     ("comment.deleted", invalidate),
 ]

@@ -12,6 +12,7 @@ from typing import Any
 
 from app.settings import Settings
 from app.social import mentions
+from app.videos import short_uuid
 from models import utcnow
 from models.accounts import Account, Channel, User
 from models.federation import Actor, Follow, FollowState
@@ -138,8 +139,6 @@ def mark_read(user: User, ids: list[int] | None = None) -> int:
 
 def describe(settings: Settings, n: Notification) -> tuple[str, str]:
     """(text, link) of a notification, for the page."""
-    from app.videos import short_uuid
-
     video = Video.get_or_none(Video.id == n.video_id) if n.video_id else None
     if n.type == NotificationType.NEW_FOLLOW and n.actor_id:
         actor = Actor.get_or_none(Actor.id == n.actor_id)
@@ -202,4 +201,8 @@ def comment_posted(comment: Comment) -> None:
 
 
 # Domain events this module reacts to, registered by app/wiring.py: (event, listener).
-LISTENERS: list[tuple[str, Any]] = [("comment.posted", comment_posted)]
+LISTENERS: list[tuple[str, Any]] = [
+    ("video.published", video_published),
+    ("video.failed", video_failed),
+    ("comment.posted", comment_posted),
+]

@@ -72,6 +72,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
+from app import p2p
 from app.media.hls import format_frame_rate
 from app.settings import Settings
 from app.videos import media_url
@@ -232,8 +233,6 @@ def all_infohashes(settings: Settings) -> set[bytes]:
     None at all when the administrator turned P2P off for the server.
     """
     db.connect(reuse_if_open=True)
-    from app import p2p
-
     if not p2p.get().enabled:
         return set()
     videos = list(

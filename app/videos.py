@@ -16,7 +16,7 @@ from pathlib import Path
 
 from peewee import fn
 
-from app import notifications, originals, torrents
+from app import events, jobs, originals, torrents
 from app.channels import CATALOGUE_WINDOW_DAYS
 from app.media.probe import MediaError
 from app.media.transcode import transcode
@@ -203,8 +203,6 @@ def create_video(
     filename: str,
 ) -> Video:
     """Adopt an uploaded file as a new video and queue its transcoding."""
-    from app import jobs
-
     size = source.stat().st_size
     check_quota(user, size)
     video_uuid = uuidlib.uuid4()
@@ -253,24 +251,16 @@ _FIELD_COLUMNS = {
 
 
 def update_video(video: Video, fields: dict) -> Video:
-    """Apply an owner's edits; followers hear of them (a video made private is deleted there)."""
-    from app.federation import publish
-
+    """Apply an owner's edits and announce them (`video.updated`)."""
     was_private = video.privacy == Privacy.PRIVATE
     for key, value in fields.items():
         column = _FIELD_COLUMNS.get(key)
         if column:
             setattr(video, column, value)
     video.updated_at = utcnow()
-    video.save()
-    from app import feeds
-
-    feeds.invalidate()
-    if video.is_published:
-        if was_private and video.privacy != Privacy.PRIVATE:
-            publish.queue_video(video, "create")
-        elif not was_private:
-            publish.queue_video(video, "update")  # becomes a Delete if now private
+    with db.atomic():
+        video.save()
+        events.emit("video.updated", video=video, was_private=was_private)
     return video
 
 
@@ -312,16 +302,12 @@ def hls_dir(settings: Settings, video: Video) -> Path:
 
 
 def delete_video(settings: Settings, video: Video) -> None:
-    """Remove the video, its renditions and its original file; followers are told."""
-    from app.federation import publish
-
-    if video.is_local and video.is_published and video.privacy != Privacy.PRIVATE:
-        publish.delete_video(settings, video)
-    video.delete_instance(recursive=True)
+    """Remove the video, its renditions and its original file. `video.deleted` is announced
+    in the same transaction, before the rows go, so listeners can still read them."""
+    with db.atomic():
+        events.emit("video.deleted", settings=settings, video=video)
+        video.delete_instance(recursive=True)
     shutil.rmtree(hls_dir(settings, video), ignore_errors=True)
-    from app import feeds
-
-    feeds.invalidate()
     if video.original_path:
         (settings.originals_dir / video.original_path).unlink(missing_ok=True)
         originals.forget(settings, video)
@@ -329,8 +315,6 @@ def delete_video(settings: Settings, video: Video) -> None:
 
 def retry_video(video: Video) -> None:
     """Queue a failed video's transcoding again (its original was kept)."""
-    from app import jobs
-
     with db.atomic():
         Video.update(state=State.UPLOADED, state_error="", progress=0).where(
             Video.id == video.id
@@ -382,7 +366,7 @@ def transcode_video(
             Video.id == video.id
         ).execute()
         log.info("video %s failed: %s", video.uuid, err)
-        notifications.video_failed(video)
+        events.emit("video.failed", video=video)
         return
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -449,9 +433,15 @@ def transcode_video(
             published_at=video.published_at or now,
             updated_at=now,
         ).where(Video.id == video.id).execute()
+        events.emit("video.published", video=Video.get_by_id(video.id))
     log.info("video %s published with %d renditions", video.uuid, len(result.renditions))
-    notifications.video_published(Video.get_by_id(video.id))
-    if video.privacy != Privacy.PRIVATE:
-        from app.federation import publish
 
-        publish.queue_video(video, "create")
+
+def _delete_channel_videos(settings: Settings, channel: Channel) -> None:
+    """A channel about to be deleted takes its videos with it."""
+    for video in list(Video.select().where(Video.channel == channel)):
+        delete_video(settings, video)
+
+
+# Domain events this module reacts to, registered by app/wiring.py: (event, listener).
+LISTENERS = [("channel.deleting", _delete_channel_videos)]

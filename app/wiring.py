@@ -6,13 +6,16 @@ The web application (app/web.py) and the worker (workers/runner.py) call
 
 from __future__ import annotations
 
-from app import events, feeds, notifications
+from app import events, feeds, notifications, videos
+from app.federation import publish
 from app.federation import social as federation_social
 
 
 def connect() -> None:
     """Register every listener of app/events.py."""
     for name, listener in (
+        *videos.LISTENERS,
+        *publish.LISTENERS,
         *federation_social.LISTENERS,
         *notifications.LISTENERS,
         *feeds.LISTENERS,

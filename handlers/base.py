@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 import tornado.web
 from mako.lookup import TemplateLookup
 
-from app import auth
+from app import auth, serialize, videos
 from app.settings import Settings
 from app.validation import Field, ValidationError, check
 from models import db
@@ -345,8 +345,6 @@ class APIHandler(BaseHandler):
 
     def send_videos(self, query, default_sort: str = "-publishedAt") -> None:
         """A page of videos in PeerTube's list shape: start, count and sort from the query."""
-        from app import serialize, videos
-
         total, rows = videos.page(
             query,
             self.get_argument("sort", default_sort),

@@ -15,9 +15,12 @@ import secrets
 from pathlib import Path
 from typing import BinaryIO
 
-from app import originals, videos
+from app import auth, originals, videos
+from app.constants import VIDEO_EXTENSIONS, VIDEO_MIME_PREFIXES
 from app.multipart import MultipartError, MultipartParser
+from app.validation import ValidationError, video_fields
 from handlers.base import BaseHandler, Problem, flatten_arguments
+from models.accounts import Channel
 
 log = logging.getLogger(__name__)
 
@@ -148,11 +151,6 @@ async def describe_original(handler: BaseHandler, video) -> None:
 
 def create_from_file(handler: BaseHandler, path: Path, filename: str, mime: str, data: dict):
     """Check type, fields, channel and quota, then adopt the file as a new video."""
-    from app import auth
-    from app.constants import VIDEO_EXTENSIONS, VIDEO_MIME_PREFIXES
-    from app.validation import ValidationError, video_fields
-    from models.accounts import Channel
-
     name_ok = Path(filename).suffix.lower() in VIDEO_EXTENSIONS
     type_ok = mime.startswith(VIDEO_MIME_PREFIXES)
     if not (name_ok or type_ok) or (mime == "application/octet-stream" and not name_ok):

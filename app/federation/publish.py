@@ -239,3 +239,49 @@ def run_actor_job(settings: Settings, payload: dict) -> None:
         context=actors.ACTOR_CONTEXT,
     )
     queue_activity(actor, body, follower_inboxes([actor, actors.server_actor()]))
+
+
+# --- listeners (registered by app/wiring.py) ----------------------------------------------
+
+
+def _on_video_published(video: Video) -> None:
+    if video.privacy != Privacy.PRIVATE:
+        queue_video(video, "create")
+
+
+def _on_video_updated(video: Video, was_private: bool) -> None:
+    if not video.is_published:
+        return
+    if was_private and video.privacy != Privacy.PRIVATE:
+        queue_video(video, "create")
+    elif not was_private:
+        queue_video(video, "update")  # becomes a Delete if now private
+
+
+def _on_video_deleted(settings: Settings, video: Video) -> None:
+    if video.is_local and video.is_published and video.privacy != Privacy.PRIVATE:
+        delete_video(settings, video)
+
+
+def _touch(actor: Actor) -> None:
+    """An actor's profile changed: its followers get an Update."""
+    Actor.update(updated_at=utcnow()).where(Actor.id == actor.id).execute()
+    queue_actor_update(actor)
+
+
+def _on_account_updated(account: Account) -> None:
+    if account.actor_id:  # known to the network
+        _touch(Actor.get_by_id(account.actor_id))
+
+
+def _on_channel_updated(channel: Channel) -> None:
+    _touch(actors.channel_actor(channel))
+
+
+LISTENERS = [
+    ("video.published", _on_video_published),
+    ("video.updated", _on_video_updated),
+    ("video.deleted", _on_video_deleted),
+    ("account.updated", _on_account_updated),
+    ("channel.updated", _on_channel_updated),
+]

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from peewee import JOIN
 
-from app import notifications
+from app import jobs, notifications
 from app.federation import fetch
 from app.federation.objects import RemoteVideo, first_id, host_of, parse_video
 from app.settings import Settings
@@ -488,8 +488,6 @@ VIDEO_STALE_AFTER = dt.timedelta(days=1)
 
 def queue_refresh_if_stale(video: Video) -> bool:
     """Queue a refetch of a remote video last fetched long ago (once, however many views)."""
-    from app import jobs
-
     if video.is_local or (video.fetched_at and utcnow() - video.fetched_at < VIDEO_STALE_AFTER):
         return False
     claimed = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import serialize, subscriptions
+from app import channels, serialize, subscriptions
 from app.validation import Field
 from handlers.base import APIHandler, Problem
 
@@ -29,8 +29,6 @@ class SubscriptionsHandler(APIHandler):
 
 class SubscriptionHandler(APIHandler):
     def get(self, uri: str) -> None:
-        from app import channels
-
         channel = channels.find_channel(uri, self.shoal.host)
         if channel is None or not subscriptions.is_subscribed(self.shoal, self.user, uri):
             raise Problem(404, "Subscription not found")
