@@ -59,6 +59,7 @@ async def _serve(settings: Settings) -> None:
     await stop.wait()
     server.stop()
     await server.close_all_connections()
+    app.settings["view_counter"].stop()  # the views counted since the last flush
 
 
 def cmd_serve(settings: Settings, _args: argparse.Namespace) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections import Counter
 
 import tornado.ioloop
@@ -20,12 +21,14 @@ import tornado.ioloop
 from app import events
 from app.ratelimit import RateLimiter
 from models import db
-from models.videos import Video
+from models.videos import Privacy, Video
 
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = float(os.environ.get("SHOAL_VIEW_FLUSH_SECONDS", "5"))
 VIEW_WINDOW = 3600.0  # seconds: one view per viewer and video in this time (PeerTube: 1 h)
+KNOWN_SECONDS = 60.0  # how long a video found viewable is taken as still so, for views
+KNOWN_MAX = 10_000
 
 
 class ViewCounter:
@@ -37,12 +40,28 @@ class ViewCounter:
         self.flush_seconds = flush_seconds
         self.flushes = 0  # UPDATE rounds written (for the benchmark)
         self._timer: tornado.ioloop.PeriodicCallback | None = None
+        self._known: dict[str, tuple[int, float]] = {}
 
-    def add(self, video: Video, viewer: str) -> bool:
+    def known(self, ref: str) -> int | None:
+        """The id of a public or unlisted video found by ``ref`` within KNOWN_SECONDS: a
+        storm of views on one video does not look it up in the database every time."""
+        found = self._known.get(ref)
+        if found is None or found[1] < time.monotonic():
+            return None
+        return found[0]
+
+    def remember(self, ref: str, video: Video) -> None:
+        if video.privacy == Privacy.PRIVATE:
+            return  # who may see it depends on who asks
+        if len(self._known) >= KNOWN_MAX:
+            self._known.clear()
+        self._known[ref] = (video.id, time.monotonic() + KNOWN_SECONDS)
+
+    def add(self, video_id: int, viewer: str) -> bool:
         """Count a view unless this viewer was counted for this video within the window."""
-        if not self.viewers.hit(f"{viewer}:{video.id}"):
+        if not self.viewers.hit(f"{viewer}:{video_id}"):
             return False
-        self.pending[video.id] += 1
+        self.pending[video_id] += 1
         if self._timer is None:  # started on the first view, on the serving loop
             self._timer = tornado.ioloop.PeriodicCallback(self.flush, self.flush_seconds * 1000)
             self._timer.start()

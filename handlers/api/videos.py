@@ -87,9 +87,13 @@ class ViewHandler(APIHandler):
 
     @public
     def post(self, ref: str) -> None:
-        video = video_or_problem(self, ref)
         counter: ViewCounter = self.application.settings["view_counter"]
-        counter.add(video, self.client_ip())
+        video_id = counter.known(ref)
+        if video_id is None:
+            video = video_or_problem(self, ref)
+            counter.remember(ref, video)
+            video_id = video.id
+        counter.add(video_id, self.client_ip())
         self.no_content()
 
 

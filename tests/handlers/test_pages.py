@@ -187,3 +187,17 @@ def test_views_are_counted_once_per_visitor(alice_api, anon, clip, run_jobs):
         time.sleep(0.2)
     time.sleep(0.5)
     assert anon.get(f"/api/v1/videos/{ids['uuid']}").json()["views"] == 1
+
+
+def test_a_private_videos_views_are_checked_every_time(server, alice_api, anon, clip, run_jobs):
+    ids = upload(alice_api, clip, privacy=3)
+    run_jobs()
+    assert alice_api.post(f"/api/v1/videos/{ids['uuid']}/views").status_code == 204
+    # Seen by its owner, it is still no one else's to count (no remembered answer).
+    assert anon.post(f"/api/v1/videos/{ids['uuid']}/views").status_code == 404
+    counter = server.app.settings["view_counter"]
+    assert counter.known(ids["uuid"]) is None
+    public = upload(alice_api, clip)
+    run_jobs()
+    assert anon.post(f"/api/v1/videos/{public['uuid']}/views").status_code == 204
+    assert counter.known(public["uuid"]) == public["id"]
