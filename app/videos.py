@@ -24,7 +24,7 @@ from app.settings import Settings
 from models import db, utcnow
 from models.accounts import Account, Channel, User
 from models.uploads import Upload
-from models.videos import Privacy, State, Storyboard, Video, VideoFile
+from models.videos import Privacy, State, Storyboard, Video, VideoFile, save_storyboard
 
 log = logging.getLogger(__name__)
 
@@ -409,18 +409,8 @@ def transcode_video(
                 piece_length=torrent_infos[r.height].piece_length,
                 pieces=torrent_infos[r.height].pieces,
             )
-        Storyboard.delete().where(Storyboard.video == video).execute()
-        if result.storyboard is not None:
-            board = result.storyboard
-            Storyboard.create(
-                video=video,
-                filename=board.filename,
-                tile_width=board.tile_width,
-                tile_height=board.tile_height,
-                tile_duration=board.tile_duration,
-                width=board.width,
-                height=board.height,
-            )
+        board = result.storyboard
+        save_storyboard(video, board, board.filename if board else "")
         Video.update(
             state=State.PUBLISHED,
             progress=100,

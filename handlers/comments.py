@@ -10,14 +10,13 @@ without JavaScript, in the form's own alert with HTMX.
 from __future__ import annotations
 
 from html import escape
-from urllib.parse import quote
 
 from app import auth
-from app.federation import fetch
 from app.share import start_of
 from app.social import comment_view, comments, ratings
 from app.videos import short_uuid
 from handlers.base import PageHandler, Problem, public
+from handlers.subscriptions import to_remote_interaction
 from handlers.videos import visible_video
 from models.social import Comment
 from models.videos import Video
@@ -203,17 +202,8 @@ class RemoteInteractHandler(PageHandler):
     @public
     async def post(self, ref: str) -> None:
         video = visible_video(self, ref)
-        handle = self.get_body_argument("handle", "").strip().lstrip("@")
-        try:
-            template = await fetch.subscribe_template(self.shoal, handle)
-        except fetch.FetchError as err:
-            raise Problem(
-                400,
-                f"Your server could not be asked ({err}). "
-                "Give your full address, like you@your.server.",
-            ) from None
         url = video.ap_id or f"{self.shoal.base_url}/videos/watch/{video.uuid}"
-        self.redirect(template.replace("{uri}", quote(url, safe="")), status=303)
+        await to_remote_interaction(self, url)
 
 
 REF = r"/videos/(?P<ref>[A-Za-z0-9-]{1,36})"

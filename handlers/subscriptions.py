@@ -10,6 +10,21 @@ from handlers.base import PageHandler, Problem, public
 from handlers.videos import render_list
 
 
+async def to_remote_interaction(handler: PageHandler, target: str, safe: str = "") -> None:
+    """Send a visitor to the interaction page of their own server (the `handle` they typed;
+    its WebFinger's subscribe template), to follow or answer `target` from there."""
+    handle = handler.get_body_argument("handle", "").strip().lstrip("@")
+    try:
+        template = await fetch.subscribe_template(handler.shoal, handle)
+    except fetch.FetchError as err:
+        raise Problem(
+            400,
+            f"Your server could not be asked ({err}). "
+            "Give your full address, like you@your.server.",
+        ) from None
+    handler.redirect(template.replace("{uri}", quote(target, safe=safe)), status=303)
+
+
 class SubscriptionsPageHandler(PageHandler):
     def get(self) -> None:
         query = subscriptions.subscription_videos_query(self.user)
@@ -65,19 +80,10 @@ class RemoteFollowHandler(PageHandler):
         channel = channels.find_channel(name, self.shoal.host)
         if channel is None:
             raise Problem(404, "No channel by that name.")
-        handle = self.get_body_argument("handle", "").strip().lstrip("@")
         target = channel.name if channel.is_local else f"{channel.name}@{channel.host}"
         if channel.is_local:
             target = f"{channel.name}@{self.shoal.host}"
-        try:
-            template = await fetch.subscribe_template(self.shoal, handle)
-        except fetch.FetchError as err:
-            raise Problem(
-                400,
-                f"Your server could not be asked ({err}). "
-                "Give your full address, like you@your.server.",
-            ) from None
-        self.redirect(template.replace("{uri}", quote(target, safe="@")), status=303)
+        await to_remote_interaction(self, target, safe="@")
 
 
 class RemoteInteractionHandler(PageHandler):

@@ -142,3 +142,22 @@ class Storyboard(BaseModel):
     tile_duration = peewee.IntegerField()  # seconds each tile covers
     width = peewee.IntegerField()  # the whole sprite
     height = peewee.IntegerField()
+
+
+def save_storyboard(
+    video: Video, board: object | None, filename: str, *, replace: bool = True
+) -> None:
+    """Store the storyboard `board` (tile_width, tile_height, tile_duration, width, height)
+    of a video under `filename` (a URL for a remote video), in place of any other."""
+    if replace:
+        Storyboard.delete().where(Storyboard.video == video).execute()
+    if board is not None:
+        Storyboard.create(
+            video=video,
+            filename=filename,
+            tile_width=board.tile_width,
+            tile_height=board.tile_height,
+            tile_duration=board.tile_duration,
+            width=board.width,
+            height=board.height,
+        )

@@ -28,7 +28,7 @@ from app.settings import Settings
 from models import db, utcnow
 from models.accounts import Account, Channel
 from models.federation import Actor, ActorType
-from models.videos import Privacy, State, Storyboard, Video, VideoFile
+from models.videos import Privacy, State, Video, VideoFile, save_storyboard
 
 log = logging.getLogger(__name__)
 
@@ -404,19 +404,12 @@ def _store_video(
         ]
         if files:
             VideoFile.insert_many(files).execute()
-        if not created:
-            Storyboard.delete().where(Storyboard.video == video).execute()
-        board = remote.storyboard
-        if board is not None and len(board.url) <= MAX_URL:
-            Storyboard.create(
-                video=video,
-                filename=board.url,
-                tile_width=board.tile_width,
-                tile_height=board.tile_height,
-                tile_duration=board.tile_duration,
-                width=board.width,
-                height=board.height,
-            )
+        board = (
+            remote.storyboard
+            if remote.storyboard and len(remote.storyboard.url) <= MAX_URL
+            else None
+        )
+        save_storyboard(video, board, board.url if board else "", replace=not created)
     return video
 
 

@@ -16,23 +16,12 @@ from models.social import Comment
 from models.videos import Video
 from tests.handlers.test_api_videos import upload
 from tests.integration.test_federation import follow_server, make_user, settle
-from tests.integration.test_inbox import PT, accepted, captured
+from tests.integration.test_inbox import PT, accepted, bob, captured, settings
 from tests.stub_actor import StubActor
 
 AS = "https://www.w3.org/ns/activitystreams"
 PUBLIC = f"{AS}#Public"
-
-
-@pytest.fixture
-def settings(settings):
-    return settings.with_(allow_loopback=True)
-
-
-@pytest.fixture
-def bob():
-    stub = StubActor("bob")
-    yield stub
-    stub.stop()
+__all__ = ["bob", "settings"]  # fixtures shared with test_inbox.py
 
 
 def mastodon_reply(bob: StubActor, number: int, in_reply_to: str, html: str) -> dict:
