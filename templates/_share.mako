@@ -20,7 +20,9 @@ from app.serialize import embed_html
     <input name="start" value="${start or '0m0s'}" size="8" aria-label="Start time, like 1m30s">
     <button type="submit" class="button">Update</button>
   </form>
-  <label>Link <input readonly value="${settings.base_url}/w/${short_uuid(video.uuid)}${suffix}"></label>
-  <label>Embed <textarea readonly rows="3">${embed_html(settings.base_url, str(video.uuid), video.name, 560, 315, start)}</textarea></label>
+  <label>Link <input readonly id="share-link" value="${settings.base_url}/w/${short_uuid(video.uuid)}${suffix}"></label>
+  <button type="button" class="button copy" data-copy="#share-link">Copy the link</button>
+  <label>Embed <textarea readonly rows="3" id="share-embed">${embed_html(settings.base_url, str(video.uuid), video.name, 560, 315, start)}</textarea></label>
+  <button type="button" class="button copy" data-copy="#share-embed">Copy the embed code</button>
 </div>
 </%def>

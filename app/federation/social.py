@@ -215,7 +215,7 @@ def run_comment_job(settings: Settings, payload: dict) -> None:
     action = payload["action"]
     if action == "delete":
         sender = _deleter(comment, video)
-        kind, obj = "Delete", {"id": doc["id"], "type": "Tombstone"}
+        kind, obj = "Delete", {"id": doc["id"], "type": "Tombstone", "formerType": "Note"}
         activity_id = f"{doc['id']}/delete"
     else:
         sender = actors.account_actor(Account.get_by_id(comment.account_id))

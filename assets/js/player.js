@@ -62,6 +62,7 @@
     shoal.p2p = stats;
     countView(video);
     setUpStoryboard(video);
+    setUpCopyButtons();
 
     const master = video.dataset.master;
     if (video.dataset.poster && !video.getAttribute("poster")) video.poster = video.dataset.poster;
@@ -419,6 +420,28 @@
       video.currentTime = seconds; // before any media loaded: where playing will start
       video.dispatchEvent(new CustomEvent("shoal-seek", { detail: seconds }));
       preview.hidden = true;
+    });
+  }
+
+  // Share box: <button class="copy" data-copy="#field"> copies the field's text (the
+  // buttons show only with JavaScript: CSS shows .copy under html.has-js). The share box is
+  // swapped by HTMX, so clicks are caught on the document.
+  function setUpCopyButtons() {
+    document.documentElement.classList.add("has-js");
+    document.addEventListener("click", (event) => {
+      const button = event.target.closest && event.target.closest("button[data-copy]");
+      const field = button && document.querySelector(button.dataset.copy);
+      if (!field) return;
+      const done = () => {
+        const label = button.textContent;
+        button.textContent = "Copied";
+        setTimeout(() => { button.textContent = label; }, 1500);
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(done, () => field.select());
+      } else {
+        field.select(); // the visitor copies it with their keyboard
+      }
     });
   }
 

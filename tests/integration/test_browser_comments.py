@@ -56,6 +56,13 @@ def test_comment_reply_and_like_with_htmx_without_a_reload(
     page.click("#rating button[value=like]")
     page.wait_for_selector("#rating button[aria-pressed=true]")
     assert page.locator("#rating button[aria-pressed=true] .count").inner_text() == "1"
+
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page.click("#share summary")
+    page.click("button[data-copy='#share-link']")
+    page.wait_for_selector("button[data-copy='#share-link']:has-text('Copied')")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == f"{server.url}/w/{ids['shortUUID']}"
     assert page.evaluate("() => window.sameDocument") is True
     context.close()
     assert errors == [], errors
@@ -86,4 +93,7 @@ def test_comment_reply_and_like_without_javascript(
     page.click("#rating button[value=like]")
     page.wait_for_load_state()
     assert page.locator("#rating button[aria-pressed=true] .count").inner_text() == "1"
+    page.click("#share summary")
+    assert page.locator("#share-link").is_visible()  # to copy by hand
+    assert page.locator("button[data-copy]").first.is_hidden()  # the button needs JavaScript
     context.close()

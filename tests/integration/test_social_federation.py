@@ -110,8 +110,23 @@ def test_a_mastodon_reply_is_a_comment_and_a_reply_to_it_reaches_mastodon(
     assert note["id"] == f"{video_url}/comments/{mine.id}" and note["content"] == "Thanks @bob!"
     assert note["attributedTo"] == f"{server.url}/accounts/alice"
     # The Note answers at its URL, as ActivityPub and as a page.
-    served = server.client().get(note["id"], headers={"Accept": "application/activity+json"})
+    ap = {"Accept": "application/activity+json"}
+    served = server.client().get(note["id"], headers=ap)
     assert served.status_code == 200 and served.json()["id"] == note["id"]
+    page = server.client().get(note["id"], follow_redirects=False)
+    assert page.status_code == 302 and page.headers["Location"].endswith(f"#comment-{mine.id}")
+    # Deleted: a Delete with a Tombstone reaches Mastodon, and the URL serves the Tombstone.
+    with server.use():
+        comments.delete(Comment.get_by_id(mine.id))
+    server.run_jobs()
+    (delete,) = [r for r in bob.posts() if r.activity["type"] == "Delete"]
+    assert delete.verified and delete.activity["object"] == {
+        "id": note["id"],
+        "type": "Tombstone",
+        "formerType": "Note",
+    }
+    tombstone = server.client().get(note["id"], headers=ap).json()
+    assert (tombstone["type"], tombstone["formerType"]) == ("Tombstone", "Note")
 
 
 def test_bad_notes_are_refused_with_their_reason(server, local_user, alice_api, clip, bob):
