@@ -146,7 +146,12 @@ def test_a_shoal_video_reaches_peertube_then_its_edit_and_its_deletion(
     assert seen["name"] == name and seen["isLocal"] is False
     assert seen["channel"]["host"] == shoal.settings.host
     assert seen["streamingPlaylists"][0]["playlistUrl"].startswith(shoal.url)
-    assert name in names(peertube.get("/api/v1/videos", isLocal="false", count=100))
+    # PeerTube's anonymous listing is cached for a few seconds: it may lag the video.
+    wait_for(
+        "the Shoal video in PeerTube's listing",
+        lambda: name in names(peertube.get("/api/v1/videos", isLocal="false", count=100)),
+        timeout=30,
+    )
 
     edited = f"Shoal new, edited {world.suffix}"
     response = world.alice.put(f"/api/v1/videos/{uuid}", json={"name": edited, "tags": ["edit"]})
