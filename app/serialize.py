@@ -18,6 +18,7 @@ from app.markdown import truncate
 from app.settings import Settings
 from app.videos import media_url, short_uuid, used_quota
 from models.accounts import Account, Channel, User
+from models.redundancy import live_mirrors
 from models.videos import State, Video, VideoFile
 
 
@@ -310,7 +311,9 @@ def video_json(
                 "type": 1,
                 "playlistUrl": media_url(settings, video, video.hls_master),
                 "segmentsSha256Url": media_url(settings, video, video.hls_sha256),
-                "redundancies": [],
+                "redundancies": [{"baseUrl": m.file_url} for m in live_mirrors(video)]
+                if video.is_local
+                else [],
                 "files": [file_json(settings, video, f) for f in files],
             }
         )

@@ -61,6 +61,16 @@ def _size(env: dict[str, str], name: str, default: int) -> int:
     return value
 
 
+ACCEPT_FROM = ("nobody", "anybody", "followings")
+
+
+def _choice(env: dict[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(name) or default
+    if raw not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
+
+
 def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -95,6 +105,9 @@ class Settings:
     allow_loopback: bool = False
     followers_manual_approval: bool = False
     backfill_videos: int = 50  # recent videos read from an outbox on a new follow; 0: none
+    # Whose mirrors (CacheFile) of local videos are recorded: PeerTube's
+    # remote_redundancy.videos.accept_from (nobody, anybody, followings).
+    redundancy_accept_from: str = "followings"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -171,6 +184,9 @@ class Settings:
             allow_loopback=_bool(env, "SHOAL_ALLOW_LOOPBACK", False),
             followers_manual_approval=_bool(env, "SHOAL_FOLLOWERS_MANUAL_APPROVAL", False),
             backfill_videos=_int(env, "SHOAL_BACKFILL_VIDEOS", 50, minimum=0),
+            redundancy_accept_from=_choice(
+                env, "SHOAL_REDUNDANCY_ACCEPT_FROM", "followings", ACCEPT_FROM
+            ),
         )
 
 

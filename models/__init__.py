@@ -79,6 +79,7 @@ def all_models() -> list[type[BaseModel]]:
     from models.federation import Actor, Delivery, Follow, InboxActivity, OutActivity
     from models.jobs import Job
     from models.notifications import Notification
+    from models.redundancy import Mirror
     from models.server import ServerSetting
     from models.social import Comment, Rating, Share
     from models.uploads import Upload
@@ -87,5 +88,5 @@ def all_models() -> list[type[BaseModel]]:
     return [
         User, Actor, Account, Channel, OAuthClient, OAuthToken, Video, VideoFile, Job, Upload,
         Follow, InboxActivity, OutActivity, Delivery, Notification, ServerSetting, Storyboard,
-        Comment, Rating, Share,
+        Comment, Rating, Share, Mirror,
     ]  # fmt: skip

@@ -1,4 +1,4 @@
-"""Housekeeping every worker does between jobs: abandoned uploads.
+"""Housekeeping every worker does between jobs: abandoned uploads, expired mirrors.
 
 Not a job in the queue: each runner sweeps on its own, every INTERVAL, so there
 is no chain of jobs to start, lose or duplicate. A sweep deletes by condition
@@ -12,6 +12,7 @@ import logging
 import time
 
 from app import uploads
+from app.federation import mirrors
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -20,11 +21,15 @@ INTERVAL = 15 * 60.0
 
 
 def sweep(settings: Settings) -> None:
-    """Expire idle resumable uploads and remove upload files nothing owns."""
+    """Expire idle resumable uploads, remove upload files nothing owns, forget expired
+    mirrors."""
     expired = uploads.expire_idle(settings)
     if expired:
         log.info("expired %d resumable uploads idle for a day", expired)
     uploads.remove_leftovers(settings)
+    gone = mirrors.sweep_expired()
+    if gone:
+        log.info("forgot %d mirrors whose announcement expired", gone)
 
 
 class Sweeper:

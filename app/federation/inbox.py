@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import peewee
 
 from app import jobs, notifications
-from app.federation import actors, backfill, publish, remote, social
+from app.federation import actors, backfill, mirrors, publish, remote, social
 from app.federation.fetch import FetchError
 from app.federation.objects import first_id, host_of
 from app.settings import Settings
@@ -214,6 +214,8 @@ def apply(settings: Settings, activity: dict) -> None:
             social.receive_undo_rating(settings, sender, inner)
         elif inner.get("type") == "Announce":
             social.receive_undo_share(sender, inner)
+        elif inner.get("type") == "CacheFile":
+            mirrors.withdraw(sender, inner)
         elif inner.get("type") == "Follow":
             target = _local_actor(settings, first_id(inner.get("object")))
             if target is not None:
@@ -328,4 +330,6 @@ def _on_object(
         remote.update_actor(settings, obj, sender)
     elif kind == "Note":
         return social.receive_note(settings, sender, obj, update=update)
+    elif kind == "CacheFile":
+        mirrors.receive(settings, sender, obj)
     return None

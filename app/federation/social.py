@@ -464,7 +464,8 @@ def receive_delete(settings: Settings, sender: Actor, object_id: str) -> bool:
     return True
 
 
-def _rated_video(settings: Settings, obj: Any) -> Video | None:
+def local_video_of(settings: Settings, obj: Any) -> Video | None:
+    """The local video an object (or its id) names by its URL here; None otherwise."""
     url = first_id(obj)
     local = _local_ref(settings, url) if url else None
     if local is None or local[1] is not None:
@@ -475,7 +476,7 @@ def _rated_video(settings: Settings, obj: Any) -> Video | None:
 
 def receive_rating(settings: Settings, sender: Actor, activity_doc: dict) -> None:
     """Like or Dislike of a local video (PeerTube sends them to the origin only)."""
-    video = _rated_video(settings, activity_doc.get("object"))
+    video = local_video_of(settings, activity_doc.get("object"))
     if video is None:
         return
     if video.privacy == Privacy.PRIVATE:
@@ -487,7 +488,7 @@ def receive_rating(settings: Settings, sender: Actor, activity_doc: dict) -> Non
 
 
 def receive_undo_rating(settings: Settings, sender: Actor, inner: dict) -> None:
-    video = _rated_video(settings, inner.get("object"))
+    video = local_video_of(settings, inner.get("object"))
     if video is None:
         return
     account = _author(sender)
@@ -498,7 +499,7 @@ def receive_undo_rating(settings: Settings, sender: Actor, inner: dict) -> None:
 
 def receive_view(settings: Settings, obj: Any) -> None:
     """A View of a local video seen on another server: one more view, federated later."""
-    video = _rated_video(settings, obj)
+    video = local_video_of(settings, obj)
     if video is None or video.privacy == Privacy.PRIVATE:
         return
     Video.update(views=Video.views + 1).where(Video.id == video.id).execute()
@@ -508,7 +509,7 @@ def receive_view(settings: Settings, obj: Any) -> None:
 def receive_share(settings: Settings, sender: Actor, activity_doc: dict) -> bool:
     """An Announce of a local video by someone elsewhere: a share, counted once per actor.
     False when the Announce is of something else (a remote video to fetch)."""
-    video = _rated_video(settings, activity_doc.get("object"))
+    video = local_video_of(settings, activity_doc.get("object"))
     if video is None:
         return False
     if video.privacy == Privacy.PUBLIC:
