@@ -270,6 +270,36 @@ def test_comments_and_likes_on_a_peertube_video_from_shoal(
     )
 
 
+def test_peertube_mirrors_a_shoal_video_and_shoal_lists_the_mirror(
+    world, peertube: PeerTube, shoal: LiveServer, interop_clip: Path
+):
+    uuid = upload(world.alice, interop_clip, name=f"Shoal mirrored {world.suffix}")["uuid"]
+    seen = wait_for(
+        "the Shoal video on PeerTube",
+        lambda: peertube.get(f"/api/v1/videos/{uuid}", peertube.root).json().get("id"),
+    )
+    response = peertube.http.put(
+        f"/api/v1/server/redundancy/{shoal.settings.host}",
+        headers=peertube.root,
+        json={"redundancyAllowed": True},
+    )
+    assert response.status_code == 204, response.text
+    response = peertube.http.post(
+        "/api/v1/server/redundancy/videos", headers=peertube.root, json={"videoId": seen}
+    )
+    assert response.status_code == 204, response.text
+
+    def mirrors_on_shoal() -> list[dict]:
+        playlists = (shoal_video(shoal, uuid) or {}).get("streamingPlaylists") or [{}]
+        return playlists[0].get("redundancies") or []
+
+    (mirror,) = wait_for("PeerTube's mirror listed by Shoal", mirrors_on_shoal)
+    assert mirror["baseUrl"].startswith(peertube.url)
+    # PeerTube copied the files from Shoal and serves them itself.
+    listed = peertube.get("/api/v1/server/redundancy/videos", peertube.root, target="remote-videos")
+    assert uuid in [v["uuid"] for v in listed.json()["data"]]
+
+
 # A PeerTube log record starts with "[host:port] date time level: message".
 _RECORD = re.compile(r"^\[[^\]]+\] \S+ \S+ (?:\x1b\[\d+m)?(\w+)(?:\x1b\[\d+m)?: ", re.M)
 
