@@ -311,9 +311,7 @@ def video_json(
                 "type": 1,
                 "playlistUrl": media_url(settings, video, video.hls_master),
                 "segmentsSha256Url": media_url(settings, video, video.hls_sha256),
-                "redundancies": [{"baseUrl": m.file_url} for m in live_mirrors(video)]
-                if video.is_local
-                else [],
+                "redundancies": [{"baseUrl": m.file_url} for m in live_mirrors(video)],
                 "files": [file_json(settings, video, f) for f in files],
             }
         )

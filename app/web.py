@@ -38,6 +38,7 @@ from handlers.api import config as api_config
 from handlers.api import listings as api_listings
 from handlers.api import notifications as api_notifications
 from handlers.api import ratings as api_ratings
+from handlers.api import redundancy as api_redundancy
 from handlers.api import search as api_search
 from handlers.api import server as api_server
 from handlers.api import subscriptions as api_subscriptions
@@ -81,6 +82,7 @@ def routes() -> list[tuple]:
         *api_videos.ROUTES,
         *api_channels.ROUTES,
         *api_server.ROUTES,
+        *api_redundancy.ROUTES,
         *api_search.ROUTES,
         *feeds.ROUTES,
         (r"/api/.*", NotFoundAPIHandler),

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import tornado.web
 
-from app.federation import actors, collections, inbox, publish, remote, social
+from app.federation import actors, collections, inbox, mirroring, publish, remote, social
 from app.federation.fetch import FetchError, fetch_json_async
 from app.federation.objects import activity as activity_envelope
 from app.federation.objects import host_of
@@ -338,6 +338,18 @@ class VideoActivityHandler(ActivityPubHandler):
         self.send_activity(publish.announce_activity(self.shoal, video, found[0]))
 
 
+class CacheFileHandler(ActivityPubHandler):
+    """This server's CacheFile of a remote video it mirrors (PeerTube's URL for it)."""
+
+    @public
+    def get(self, ref: str) -> None:
+        video = find_video(ref)
+        mirror = mirroring.ours(video) if video is not None else None
+        if mirror is None or mirror.state != "ready":
+            raise Problem(404, "Video redundancy not found")
+        self.send_activity({"@context": actors.CONTEXT, **mirroring.cache_file(self.shoal, mirror)})
+
+
 UUID_REF = r"(?P<ref>[0-9a-fA-F-]{36}|[0-9A-Za-z]{16,24})"
 
 ROUTES = [
@@ -353,6 +365,7 @@ ROUTES = [
         VideoCollectionHandler,
     ),
     (rf"/videos/watch/{UUID_REF}/activity", VideoActivityHandler),
+    (rf"/redundancy/streaming-playlists/hls/{UUID_REF}", CacheFileHandler),
     (
         rf"/videos/watch/{UUID_REF}/comments/(?P<comment_id>\d{{1,12}})(?P<activity>/activity)?",
         CommentHandler,

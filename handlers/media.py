@@ -14,6 +14,7 @@ from pathlib import Path
 import tornado.web
 
 from app import channels, originals, torrents, videos
+from app.federation import mirroring
 from app.federation.fetch import FetchError, fetch_image_async
 from handlers.base import BaseHandler, public
 from models.accounts import Channel
@@ -121,6 +122,22 @@ class ImageHandler(MediaHandler):
     @public
     async def head(self, kind: str, uuid: str) -> None:  # type: ignore[override]
         await self._serve(kind, uuid, include_body=False)
+
+
+class MirrorFileHandler(MediaHandler):
+    """/static/redundancy/hls/<uuid>/<file>: this server's copy of a remote video."""
+
+    def initialize(self) -> None:  # type: ignore[override]
+        tornado.web.StaticFileHandler.initialize(
+            self, path=str(self.application.settings["shoal"].media_dir / "mirrors")
+        )
+
+    async def serve(self, uuid: str, filename: str, include_body: bool = True) -> None:
+        video = self._video(uuid)
+        mirror = mirroring.ours(video)
+        if mirror is None or mirror.state != "ready" or not _NAME.match(filename):
+            raise tornado.web.HTTPError(404)
+        await tornado.web.StaticFileHandler.get(self, f"{uuid}/{filename}", include_body)
 
 
 class DownloadHandler(MediaHandler):
@@ -307,6 +324,7 @@ ROUTES = [
         ChannelImageFileHandler,
     ),
     (rf"/static/streaming-playlists/hls/(?P<uuid>{UUID})/(?P<filename>[^/]+)", MediaHandler),
+    (rf"/static/redundancy/hls/(?P<uuid>{UUID})/(?P<filename>[^/]+)", MirrorFileHandler),
     (
         rf"/lazy-static/(?P<kind>thumbnails|previews|storyboards)/(?P<uuid>{UUID})\.jpg",
         ImageHandler,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app import search
-from app.federation import backfill, delivery, follows, inbox, publish, remote, social
+from app.federation import backfill, delivery, follows, inbox, mirroring, publish, remote, social
 from app.settings import Settings
 
 
@@ -29,4 +29,5 @@ KINDS = {
     social.RATING_JOB: _plain(social.run_rating_job),
     social.COUNTS_JOB: _plain(social.run_counts_job),
     social.VIEWS_JOB: _plain(social.run_views_job),
+    mirroring.MIRROR_JOB: _plain(mirroring.run_job),
 }

@@ -44,6 +44,7 @@ JRD_ACCEPT = "application/jrd+json, application/json"
 MAX_RESPONSE = 2 * 1024 * 1024
 MAX_REDIRECTS = 3
 TIMEOUT = 15.0
+MEDIA_TIMEOUT = 600.0  # a whole rendition copied for a mirror
 USER_AGENT = "Shoal/0.1 (+https://joinpeertube.org compatible)"
 REDIRECT_CODES = (301, 302, 303, 307, 308)
 
@@ -372,3 +373,24 @@ def _is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return name == "localhost"
+
+
+def fetch_bytes(settings: Settings, url: str, limit: int = MAX_RESPONSE) -> bytes:
+    """GET a small file (a playlist, segments-sha256.json) without a signature (blocking)."""
+    return asyncio.run(_get(settings, url, _plain_request("*/*"), limit)).body
+
+
+def fetch_to_file(settings: Settings, url: str, path: str, limit: int) -> int:
+    """Stream a GET to `path` (at most `limit` bytes, never held in memory); its size."""
+
+    def write(chunk: bytes) -> None:  # what it returns, tornado would await
+        handle.write(chunk)
+
+    def make(hop: str) -> HTTPRequest:
+        request = _plain_request("*/*", timeout=MEDIA_TIMEOUT)(hop)
+        request.streaming_callback = write
+        return request
+
+    with open(path, "wb") as handle:
+        asyncio.run(_get(settings, url, make, limit))
+        return handle.tell()

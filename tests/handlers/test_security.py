@@ -41,6 +41,7 @@ SAMPLE = {
     "user_id": "1",
     "decision": "accept",
     "comment_id": "1",
+    "mirror_id": "1",
     "thread_id": "1",
 }
 

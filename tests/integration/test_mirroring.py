@@ -1,0 +1,105 @@
+"""A Shoal server mirrors another's video: the copy is checked against the origin's
+segment hashes, served under the mirror's URLs, announced with CacheFile (the origin
+lists it) and withdrawn with Undo; a copy that does not match is never served."""
+
+from __future__ import annotations
+
+import httpx
+
+from app.videos import hls_dir
+from models.videos import Video
+from tests.handlers.test_api_videos import upload
+from tests.integration.test_federation import admin, follow_server, make_user, settle
+
+
+def mirrored_pair(instances, clip):
+    origin, mirror = instances("origin"), instances("mirror")
+    follow_server(mirror, origin)
+    follow_server(origin, mirror)  # the origin takes mirrors from servers it follows
+    ids = upload(make_user(origin, "alice"), clip, name="Worth keeping")
+    settle(origin, mirror)
+    remote_id = mirror.client().get(f"/api/v1/videos/{ids['uuid']}").json()["id"]
+    return origin, mirror, ids, remote_id
+
+
+def redundancies(server, uuid: str) -> list[dict]:
+    (playlist,) = server.client().get(f"/api/v1/videos/{uuid}").json()["streamingPlaylists"]
+    return playlist["redundancies"]
+
+
+def test_a_mirror_copies_serves_announces_and_withdraws_a_video(instances, clip):
+    origin, mirror, ids, remote_id = mirrored_pair(instances, clip)
+    root = admin(mirror)
+    assert (
+        root.post("/api/v1/server/redundancy/videos", json={"videoId": remote_id}).status_code
+        == 204
+    )
+    again = root.post("/api/v1/server/redundancy/videos", json={"videoId": remote_id})
+    assert again.status_code == 409 and "already" in again.json()["detail"]
+    settle(mirror, origin)
+
+    (item,) = root.get(
+        "/api/v1/server/redundancy/videos", params={"target": "remote-videos"}
+    ).json()["data"]
+    (copy,) = item["redundancies"]["streamingPlaylists"]
+    base = f"{mirror.url}/static/redundancy/hls/{ids['uuid']}"
+    assert item["uuid"] == ids["uuid"] and copy["fileUrl"] == base and copy["state"] == "ready"
+    assert copy["strategy"] == "manual" and copy["size"] > 0
+    # Every file of the origin's rendition is served, byte for byte, by the mirror.
+    details = origin.client().get(f"/api/v1/videos/{ids['uuid']}").json()
+    for f in details["streamingPlaylists"][0]["files"]:
+        name = f["fileUrl"].rsplit("/", 1)[-1]
+        assert httpx.get(f"{base}/{name}").content == httpx.get(f["fileUrl"]).content
+    master = details["streamingPlaylists"][0]["playlistUrl"].rsplit("/", 1)[-1]
+    assert httpx.get(f"{base}/{master}").status_code == 200
+    # The origin lists the mirror, for its own REST clients and its admin.
+    assert redundancies(origin, ids["uuid"]) == [{"baseUrl": base}]
+    mine = admin(origin).get("/api/v1/server/redundancy/videos", params={"target": "my-videos"})
+    assert [v["uuid"] for v in mine.json()["data"]] == [ids["uuid"]]
+    cache_file = httpx.get(
+        f"{mirror.url}/redundancy/streaming-playlists/hls/{ids['uuid']}",
+        headers={"Accept": "application/activity+json"},
+    ).json()
+    assert cache_file["type"] == "CacheFile" and cache_file["url"]["href"] == base
+
+    assert root.delete(f"/api/v1/server/redundancy/videos/{copy['id']}").status_code == 204
+    settle(mirror, origin)
+    assert redundancies(origin, ids["uuid"]) == []
+    assert httpx.get(f"{base}/{master}").status_code == 404
+
+
+def test_a_copy_that_does_not_match_the_origins_hashes_is_never_served(instances, clip):
+    origin, mirror, ids, remote_id = mirrored_pair(instances, clip)
+    with origin.use():
+        video = Video.get(Video.uuid == ids["uuid"])
+        (media,) = [p for p in hls_dir(origin.settings, video).glob("*-fragmented.mp4")][:1]
+    data = bytearray(media.read_bytes())
+    data[-10] ^= 0xFF  # a byte of the last segment changes after the hashes were made
+    media.write_bytes(bytes(data))
+    root = admin(mirror)
+    assert (
+        root.post("/api/v1/server/redundancy/videos", json={"videoId": remote_id}).status_code
+        == 204
+    )
+    settle(mirror, origin)
+    (item,) = root.get(
+        "/api/v1/server/redundancy/videos", params={"target": "remote-videos"}
+    ).json()["data"]
+    (copy,) = item["redundancies"]["streamingPlaylists"]
+    assert copy["state"] == "failed" and "do not match the origin's hash" in copy["error"]
+    assert redundancies(origin, ids["uuid"]) == []
+    assert httpx.get(f"{copy['fileUrl']}/{media.name}").status_code == 404
+
+
+def test_only_admins_mirror_and_only_remote_videos(instances, clip):
+    origin, mirror, ids, remote_id = mirrored_pair(instances, clip)
+    carol = make_user(mirror, "carol")
+    assert (
+        carol.post("/api/v1/server/redundancy/videos", json={"videoId": remote_id}).status_code
+        == 403
+    )
+    local = upload(carol, clip, name="Mine")
+    refused = admin(mirror).post("/api/v1/server/redundancy/videos", json={"videoId": local["id"]})
+    assert refused.status_code == 400 and "own" in refused.json()["detail"]
+    bad = admin(mirror).get("/api/v1/server/redundancy/videos", params={"target": "all"})
+    assert bad.status_code == 400
