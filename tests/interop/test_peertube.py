@@ -300,6 +300,37 @@ def test_peertube_mirrors_a_shoal_video_and_shoal_lists_the_mirror(
     assert uuid in [v["uuid"] for v in listed.json()["data"]]
 
 
+def test_shoal_mirrors_a_peertube_video_and_peertube_lists_the_mirror(
+    world, peertube: PeerTube, shoal: LiveServer, interop_clip: Path
+):
+    name = f"PeerTube mirrored {world.suffix}"
+    uuid = peertube.upload(world.pt_user, f"pt{world.suffix}_channel", name, interop_clip)
+    wait_for(
+        "the PeerTube video playable on Shoal",
+        lambda: (shoal_video(shoal, uuid) or {}).get("streamingPlaylists"),
+    )
+    root = shoal.client()
+    root.token("root", PASSWORD)
+    video_id = shoal_video(shoal, uuid)["id"]
+    response = root.post("/api/v1/server/redundancy/videos", json={"videoId": video_id})
+    assert response.status_code == 204, response.text
+
+    def copy_state() -> str:
+        listed = root.get("/api/v1/server/redundancy/videos", params={"target": "remote-videos"})
+        rows = [v for v in listed.json()["data"] if v["uuid"] == uuid]
+        copy = rows[0]["redundancies"]["streamingPlaylists"][0] if rows else {}
+        assert copy.get("state") != "failed", copy.get("error")
+        return copy.get("state") == "ready" and copy["fileUrl"]
+
+    base = wait_for("Shoal's copy of the PeerTube video", copy_state)
+
+    def mirrors_on_peertube() -> list[str]:
+        video = peertube.get(f"/api/v1/videos/{uuid}", peertube.root).json()
+        return [r["baseUrl"] for r in video["streamingPlaylists"][0]["redundancies"]]
+
+    assert base in wait_for("Shoal listed as a mirror by PeerTube", mirrors_on_peertube)
+
+
 # A PeerTube log record starts with "[host:port] date time level: message".
 _RECORD = re.compile(r"^\[[^\]]+\] \S+ \S+ (?:\x1b\[\d+m)?(\w+)(?:\x1b\[\d+m)?: ", re.M)
 
