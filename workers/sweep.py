@@ -12,7 +12,7 @@ import logging
 import time
 
 from app import uploads
-from app.federation import mirrors
+from app.federation import mirroring, mirrors
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -21,8 +21,8 @@ INTERVAL = 15 * 60.0
 
 
 def sweep(settings: Settings) -> None:
-    """Expire idle resumable uploads, remove upload files nothing owns, forget expired
-    mirrors."""
+    """Expire idle resumable uploads, remove upload files nothing owns, forget other
+    servers' expired mirrors, renew this server's mirrors before they expire."""
     expired = uploads.expire_idle(settings)
     if expired:
         log.info("expired %d resumable uploads idle for a day", expired)
@@ -30,6 +30,9 @@ def sweep(settings: Settings) -> None:
     gone = mirrors.sweep_expired()
     if gone:
         log.info("forgot %d mirrors whose announcement expired", gone)
+    renewed = mirroring.extend_due(settings)
+    if renewed:
+        log.info("renewed the announcement of %d mirrored videos", renewed)
 
 
 class Sweeper:

@@ -196,6 +196,28 @@ def remove(settings: Settings, mirror: Mirror) -> None:
     shutil.rmtree(folder(settings, video), ignore_errors=True)
 
 
+EXTEND_BEFORE = dt.timedelta(days=1)  # a copy's announcement is renewed this long before
+
+
+def extend_due(settings: Settings) -> int:
+    """Renew the announcement of every copy that expires within EXTEND_BEFORE: a later
+    expiry, told to the origin with Update{CacheFile}. Safe twice (a renewed copy is
+    no longer due)."""
+    due = Mirror.select().where(
+        (Mirror.actor == actors.server_actor())
+        & (Mirror.state == "ready")
+        & (Mirror.expires_at < utcnow() + EXTEND_BEFORE)
+    )
+    renewed = 0
+    for mirror in due:
+        Mirror.update(expires_at=utcnow() + LIFETIME, updated_at=utcnow()).where(
+            Mirror.id == mirror.id
+        ).execute()
+        announce(settings, Mirror.get_by_id(mirror.id), "Update")
+        renewed += 1
+    return renewed
+
+
 def copies() -> list[Mirror]:
     """This server's copies of remote videos, newest first."""
     return list(

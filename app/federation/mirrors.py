@@ -96,5 +96,8 @@ def withdraw(sender: Actor, inner: dict[str, Any]) -> None:
 
 
 def sweep_expired() -> int:
-    """Forget mirrors whose announcement expired (the sweep job calls this)."""
-    return Mirror.delete().where(Mirror.expires_at < utcnow()).execute()
+    """Forget other servers' mirrors whose announcement expired (the sweep calls this)."""
+    others = Actor.select(Actor.id).where(Actor.host != "")
+    return (
+        Mirror.delete().where((Mirror.expires_at < utcnow()) & Mirror.actor.in_(others)).execute()
+    )

@@ -4,12 +4,17 @@ lists it) and withdrawn with Undo; a copy that does not match is never served.""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import httpx
 
 from app.videos import hls_dir
+from models import utcnow
+from models.redundancy import Mirror
 from models.videos import Video
 from tests.handlers.test_api_videos import upload
 from tests.integration.test_federation import admin, follow_server, make_user, settle
+from workers.sweep import sweep
 
 
 def mirrored_pair(instances, clip):
@@ -103,3 +108,25 @@ def test_only_admins_mirror_and_only_remote_videos(instances, clip):
     assert refused.status_code == 400 and "own" in refused.json()["detail"]
     bad = admin(mirror).get("/api/v1/server/redundancy/videos", params={"target": "all"})
     assert bad.status_code == 400
+
+
+def test_a_copy_is_renewed_with_update_before_it_expires(instances, clip):
+    origin, mirror, ids, remote_id = mirrored_pair(instances, clip)
+    root = admin(mirror)
+    assert (
+        root.post("/api/v1/server/redundancy/videos", json={"videoId": remote_id}).status_code
+        == 204
+    )
+    settle(mirror, origin)
+    soon = utcnow() + dt.timedelta(hours=2)
+    with mirror.use():
+        Mirror.update(expires_at=soon).execute()
+        sweep(mirror.settings)
+        sweep(mirror.settings)  # twice: renewed once
+        (copy,) = Mirror.select()
+        assert copy.expires_at > utcnow() + dt.timedelta(days=6)
+    settle(mirror, origin)
+    with origin.use():
+        (seen,) = Mirror.select()
+        assert seen.expires_at > utcnow() + dt.timedelta(days=6)
+    assert len(redundancies(origin, ids["uuid"])) == 1
