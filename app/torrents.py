@@ -10,6 +10,7 @@ built on request from the stored parts.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote_plus
@@ -78,8 +79,11 @@ def trackers(settings: Settings) -> tuple[str, str]:
     )
 
 
-def torrent_file(settings: Settings, info: TorrentInfo, webseed: str, created: int) -> bytes:
-    """The .torrent: trackers, PeerTube's top-level keys, the WebSeed as url-list."""
+def torrent_file(
+    settings: Settings, info: TorrentInfo, webseed: str, created: int, mirrors: Sequence[str] = ()
+) -> bytes:
+    """The .torrent: trackers, PeerTube's top-level keys, the WebSeed (and the same file
+    on the servers that mirror the video) as url-list."""
     ws, http = trackers(settings)
     return bencode(
         {
@@ -89,7 +93,7 @@ def torrent_file(settings: Settings, info: TorrentInfo, webseed: str, created: i
             "creation date": created,
             "encoding": "UTF-8",
             "info": info.info,
-            "url-list": [webseed],
+            "url-list": [webseed, *mirrors],
         }
     )
 

@@ -18,6 +18,7 @@ from app.federation import mirroring
 from app.federation.fetch import FetchError, fetch_image_async
 from handlers.base import BaseHandler, public
 from models.accounts import Channel
+from models.redundancy import live_mirrors
 from models.videos import Privacy, Video, VideoFile
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)+$")
@@ -269,6 +270,7 @@ class TorrentHandler(BaseHandler):
             ),
             videos.media_url(self.shoal, video, file.filename),
             int((video.published_at or video.created_at).timestamp()),
+            [f"{m.file_url}/{Path(file.filename).name}" for m in live_mirrors(video)],
         )
         send_torrent(
             self, video, body, f"{uuid}-{resolution}-hls.torrent" if kind == "download" else ""

@@ -5,15 +5,21 @@ lists it) and withdrawn with Undo; a copy that does not match is never served.""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import subprocess
+import sys
 
 import httpx
+import pytest
 
+from app.tracker import bdecode
 from app.videos import hls_dir
 from models import utcnow
 from models.redundancy import Mirror
 from models.videos import Video
 from tests.handlers.test_api_videos import upload
 from tests.integration.test_federation import admin, follow_server, make_user, settle
+from tests.integration.test_torrents import CLIENT
 from workers.sweep import sweep
 
 
@@ -130,3 +136,44 @@ def test_a_copy_is_renewed_with_update_before_it_expires(instances, clip):
         (seen,) = Mirror.select()
         assert seen.expires_at > utcnow() + dt.timedelta(days=6)
     assert len(redundancies(origin, ids["uuid"])) == 1
+
+
+def test_a_bittorrent_client_completes_a_rendition_from_the_mirror_with_the_origin_gone(
+    instances, clip, tmp_path
+):
+    """The origin's torrent lists the mirror's copy as a second WebSeed: with the origin's
+    files gone, libtorrent (its own process, no peers) completes from the mirror."""
+    pytest.importorskip("libtorrent", reason="the libtorrent client is not installed")
+    origin, mirror, ids, remote_id = mirrored_pair(instances, clip)
+    assert (
+        admin(mirror)
+        .post("/api/v1/server/redundancy/videos", json={"videoId": remote_id})
+        .status_code
+        == 204
+    )
+    settle(mirror, origin)
+    f = (
+        origin.client()
+        .get(f"/api/v1/videos/{ids['uuid']}")
+        .json()["streamingPlaylists"][0]["files"][0]
+    )
+    raw = origin.client().get(f["torrentUrl"]).content
+    name = f["fileUrl"].rsplit("/", 1)[-1]
+    seeds = [u.decode() for u in bdecode(raw)[b"url-list"]]
+    assert seeds == [f["fileUrl"], f"{mirror.url}/static/redundancy/hls/{ids['uuid']}/{name}"]
+    original = httpx.get(f["fileUrl"]).content
+    with origin.use():
+        folder = hls_dir(origin.settings, Video.get(Video.uuid == ids["uuid"]))
+    folder.rename(folder.with_name(f"{folder.name}.gone"))
+    assert httpx.get(f["fileUrl"]).status_code == 404
+    torrent = tmp_path / "video.torrent"
+    torrent.write_bytes(raw)
+    result = subprocess.run(
+        [sys.executable, "-c", CLIENT, str(torrent), str(tmp_path / "client")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    (got,) = (tmp_path / "client").iterdir()
+    assert hashlib.sha256(got.read_bytes()).digest() == hashlib.sha256(original).digest()
