@@ -14,6 +14,7 @@ from typing import Any
 
 from app import p2p, videos
 from handlers.base import PageHandler
+from models.redundancy import live_mirrors
 from models.videos import Video
 
 PLAIN_HEIGHT = 720  # the rendition played without JavaScript, at most
@@ -45,6 +46,14 @@ def plain_file(handler: PageHandler, video: Video, files: list) -> str:
     return videos.media_url(handler.shoal, video, chosen.filename)
 
 
+def mirror_masters(video: Video) -> list[str]:
+    """The master playlists of the video's copies on servers that mirror it (this
+    server's own copy of a remote video included): where the player goes on when the
+    video's own server stops answering."""
+    name = video.hls_master.rsplit("/", 1)[-1]
+    return [f"{m.file_url}/{name}" for m in live_mirrors(video)] if name else []
+
+
 def player_context(handler: PageHandler, video: Video, master_url: str) -> dict[str, Any]:
     """The values templates/_player.mako needs; widens the page's CSP as P2P requires.
 
@@ -67,6 +76,7 @@ def player_context(handler: PageHandler, video: Video, master_url: str) -> dict[
         "import_map": "",
         "fallback": plain_file(handler, video, files),
         "storyboard": videos.storyboard_json(video, board) if board else None,
+        "mirrors": "",
         # Sound only: a waveform picture stands in for the missing one.
         "poster": (
             f"/lazy-static/previews/{video.uuid}.jpg"
@@ -76,6 +86,11 @@ def player_context(handler: PageHandler, video: Video, master_url: str) -> dict[
             else ""
         ),
     }
+    masters = mirror_masters(video)
+    if masters:
+        context["mirrors"] = json.dumps(masters)
+        for url in masters:
+            handler.allow_connect(url)
     context["modules"] = []
     if enabled:
         # Fetched alongside hls.js, not after player.js asks for them: a slow network

@@ -18,6 +18,9 @@ the page's CSP allows exactly its hash).
   % if player['poster']:
   poster="${player['poster']}"
   % endif
+  % if player['mirrors']:
+  data-mirrors="${player['mirrors']}"
+  % endif
   data-views="/api/v1/videos/${video.uuid}/views"></video>
 <noscript>
   % if player['fallback']:

@@ -567,7 +567,38 @@
       mediaRecoveries = 0;
     });
 
+    // Servers that mirror the video (data-mirrors: their copies' master playlists): when
+    // the origin stops answering, playing goes on from the next one, where it was.
+    const mirrors = JSON.parse(video.dataset.mirrors || "[]");
+    function toMirror() {
+      const next = mirrors.shift();
+      const at = video.currentTime;
+      const wasPlaying = !video.paused;
+      console.warn("shoal player: the video's server does not answer; playing from", next);
+      networkFailures = 0;
+      hls.once(Hls.Events.MANIFEST_PARSED, () => {
+        hls.startLoad(at);
+        video.currentTime = at;
+        if (wasPlaying) video.play().catch(() => {});
+      });
+      hls.loadSource(next);
+    }
+
+    let failedFragments = 0; // in a row; the origin is taken as gone after two
+    hls.on(Hls.Events.FRAG_LOADED, () => {
+      failedFragments = 0;
+    });
+
     hls.on(Hls.Events.ERROR, (_event, data) => {
+      if (mirrors.length && data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+        // hls.js would retry (and step down the qualities) against a server that is gone.
+        failedFragments += 1;
+        if (data.fatal || failedFragments >= 2) {
+          failedFragments = 0;
+          toMirror();
+        }
+        return;
+      }
       if (!data.fatal) return;
       if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
         if (networkFailures >= NETWORK_RETRIES) {
