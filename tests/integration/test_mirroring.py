@@ -79,6 +79,7 @@ def test_a_mirror_copies_serves_announces_and_withdraws_a_video(instances, clip)
     assert httpx.get(f"{base}/{master}").status_code == 404
 
 
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # not about the database
 def test_a_copy_that_does_not_match_the_origins_hashes_is_never_served(instances, clip):
     origin, mirror, ids, remote_id = mirrored_pair(instances, clip)
     with origin.use():
@@ -102,6 +103,7 @@ def test_a_copy_that_does_not_match_the_origins_hashes_is_never_served(instances
     assert httpx.get(f"{copy['fileUrl']}/{media.name}").status_code == 404
 
 
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # not about the database
 def test_only_admins_mirror_and_only_remote_videos(instances, clip):
     origin, mirror, ids, remote_id = mirrored_pair(instances, clip)
     carol = make_user(mirror, "carol")
@@ -138,6 +140,7 @@ def test_a_copy_is_renewed_with_update_before_it_expires(instances, clip):
     assert len(redundancies(origin, ids["uuid"])) == 1
 
 
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # not about the database
 def test_a_bittorrent_client_completes_a_rendition_from_the_mirror_with_the_origin_gone(
     instances, clip, tmp_path
 ):
