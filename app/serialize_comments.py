@@ -20,16 +20,18 @@ def comment_json(
     settings: Settings,
     comment: Comment,
     *,
+    video: Video | None = None,
     total_replies: int = 0,
     from_author: int = 0,
 ) -> dict[str, Any]:
-    """One comment; the reply counts are a thread's (0 for a reply, as in PeerTube)."""
+    """One comment (of `video`, when the caller has it); the reply counts are a thread's
+    (0 for a reply, as in PeerTube)."""
     account = None
     if not comment.is_deleted and comment.account_id is not None:
         account = account_json(settings, comment.account)
     return {
         "id": comment.id,
-        "url": comments.comment_url(settings.base_url, comment),
+        "url": comments.comment_url(settings.base_url, comment, video),
         "text": "" if comment.is_deleted else comment.text,
         "threadId": comment.thread_id or comment.id,
         "inReplyToCommentId": comment.parent_id,
@@ -50,7 +52,13 @@ def threads_json(settings: Settings, video: Video, start: int, count: int, sort:
     total, page = comments.thread_page(video, start, count, sort)
     by_author = comments.replies_by_author(video, [t.id for t in page])
     data = [
-        comment_json(settings, t, total_replies=t.reply_count, from_author=by_author.get(t.id, 0))
+        comment_json(
+            settings,
+            t,
+            video=video,
+            total_replies=t.reply_count,
+            from_author=by_author.get(t.id, 0),
+        )
         for t in page
     ]
     alive = comments.counts(video)[1]
@@ -61,9 +69,9 @@ def tree_json(settings: Settings, video: Video, root: Comment, replies: list[Com
     """GET /api/v1/videos/{id}/comment-threads/{threadId}: the thread as a tree."""
     live = sum(1 for r in replies if not r.is_deleted)
     by_author = comments.replies_by_author(video, [root.id]).get(root.id, 0)
-    top = comment_json(settings, root, total_replies=live, from_author=by_author)
+    top = comment_json(settings, root, video=video, total_replies=live, from_author=by_author)
     nodes = {root.id: {"comment": top, "children": []}}
     for reply in replies:  # oldest first: a parent is always placed before its replies
-        nodes[reply.id] = {"comment": comment_json(settings, reply), "children": []}
+        nodes[reply.id] = {"comment": comment_json(settings, reply, video=video), "children": []}
         nodes.get(reply.parent_id, nodes[root.id])["children"].append(nodes[reply.id])
     return nodes[root.id]

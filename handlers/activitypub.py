@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+import peewee
 import tornado.web
 
 from app.federation import actors, collections, inbox, mirroring, publish, remote, social
@@ -259,8 +260,9 @@ class VideoCollectionHandler(CollectionHandler):
     def _ratings(self, video: Video, url: str, rating: str) -> None:
         """Likes or dislikes: the URLs of the Like (Dislike) activities, as PeerTube lists."""
         query = (
-            Rating.select(Rating, Account)
+            Rating.select(Rating, Account, Actor)
             .join(Account)
+            .join(Actor, peewee.JOIN.LEFT_OUTER)
             .where((Rating.video == video) & (Rating.value == ratings.VALUES[rating]))
         )
 

@@ -58,8 +58,10 @@ def page(
         view.next_start = start + PAGE
     ids = [t.id for t in view.threads]
     view.replies = comments.first_replies(ids, SHOWN_REPLIES)
+    full = [t.id for t in view.threads if len(view.replies[t.id]) >= SHOWN_REPLIES]
+    totals = comments.reply_totals(full)
     for t in view.threads:
-        t.reply_total = _all_replies(t.id) if len(view.replies[t.id]) >= SHOWN_REPLIES else 0
+        t.reply_total = totals.get(t.id, 0)
         if t.id == open_thread:
             view.replies[t.id] = comments.replies_of(t)
     return _with_mentions(view)
@@ -76,10 +78,6 @@ def single(settings: Settings, video: Video, user: User | None, comment: Comment
     """A view of one comment (after posting, editing or deleting it)."""
     view = CommentsView(video, comments.Viewer(video, user), settings.host, threads=[comment])
     return _with_mentions(view)
-
-
-def _all_replies(thread_id: int) -> int:
-    return Comment.select().where(Comment.thread == thread_id).count()
 
 
 def _with_mentions(view: CommentsView) -> CommentsView:

@@ -128,36 +128,6 @@ def find(video: Video, comment_id: int) -> Comment | None:
     return Comment.get_or_none((Comment.id == comment_id) & (Comment.video == video))
 
 
-def threads(
-    video: Video, start: int = 0, count: int = 20, newest_first: bool = True
-) -> tuple[int, list[Comment]]:
-    """(total, page) of a video's threads; tombstones without replies are left out."""
-    replies = Comment.alias()
-    live_replies = replies.select(peewee.fn.COUNT(replies.id)).where(
-        (replies.thread == Comment.id) & replies.deleted_at.is_null()
-    )
-    query = (
-        Comment.select(Comment, live_replies.alias("reply_count"))
-        .where((Comment.video == video) & Comment.thread.is_null())
-        .where(Comment.deleted_at.is_null() | (live_replies > 0))
-    )
-    total = query.count()
-    order = Comment.id.desc() if newest_first else Comment.id
-    page = list(query.order_by(order).offset(start).limit(count))
-    return total, page
-
-
-def thread(video: Video, thread_id: int) -> tuple[Comment, list[Comment]] | None:
-    """A thread's first comment and all its replies, oldest first."""
-    root = Comment.get_or_none(
-        (Comment.id == thread_id) & (Comment.video == video) & Comment.thread.is_null()
-    )
-    if root is None:
-        return None
-    replies = list(Comment.select().where(Comment.thread == root).order_by(Comment.id))
-    return root, replies
-
-
 def counts(video: Video) -> tuple[int, int]:
     """(all comments, comments not deleted) of a video."""
     total = Comment.select().where(Comment.video == video).count()
@@ -165,11 +135,12 @@ def counts(video: Video) -> tuple[int, int]:
     return total, alive
 
 
-def comment_url(base_url: str, comment: Comment) -> str:
-    """A comment's public URL: its ActivityPub id (PeerTube's layout for local ones)."""
+def comment_url(base_url: str, comment: Comment, video: Video | None = None) -> str:
+    """A comment's public URL: its ActivityPub id (PeerTube's layout for local ones).
+    Give its `video` when known: listing many comments then reads no video each."""
     if comment.ap_id:
         return comment.ap_id
-    video = Video.get_by_id(comment.video_id)
+    video = video if video is not None else Video.get_by_id(comment.video_id)
     return f"{base_url}/videos/watch/{video.uuid}/comments/{comment.id}"
 
 
@@ -236,6 +207,18 @@ def first_replies(thread_ids: list[int], limit: int) -> dict[int, list[Comment]]
     for row in rows:
         out[row.thread_id].append(row)
     return out
+
+
+def reply_totals(thread_ids: list[int]) -> dict[int, int]:
+    """thread id -> all its replies (tombstones included), in one query."""
+    if not thread_ids:
+        return {}
+    rows = (
+        Comment.select(Comment.thread, peewee.fn.COUNT(Comment.id).alias("n"))
+        .where(Comment.thread.in_(thread_ids))
+        .group_by(Comment.thread)
+    )
+    return {row.thread_id: row.n for row in rows}
 
 
 def replies_of(thread_root: Comment) -> list[Comment]:

@@ -41,7 +41,7 @@ class CommentWriter(APIHandler):
             comment = comments.post(video, auth.account_of(self.user), text, parent=parent)
         except comments.CommentError as err:
             raise Problem(err.status, str(err)) from None
-        self.send({"comment": serialize_comments.comment_json(self.shoal, comment)})
+        self.send({"comment": serialize_comments.comment_json(self.shoal, comment, video=video)})
 
 
 class CommentThreadsHandler(CommentWriter):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.federation import mirroring
+from app.federation import actors, mirroring
 from app.serialize import iso
 from app.validation import Field
 from handlers.api.server import AdminOnly
@@ -19,7 +19,8 @@ MIRROR = {"videoId": Field((int, str), required=True)}
 
 
 def _json(video: Video, rows: list[Mirror]) -> dict[str, Any]:
-    size = mirroring.files_size(video)
+    # A received mirror's size is not told: it is the video's files' (read once, if needed).
+    size = mirroring.files_size(video) if any(not m.size for m in rows) else 0
     return {
         "id": video.id, "name": video.name, "url": video.ap_id, "uuid": str(video.uuid),
         "redundancies": {"streamingPlaylists": [
@@ -69,7 +70,7 @@ class RedundancyVideoHandler(AdminOnly):
     def delete(self, mirror_id: str) -> None:
         self.require_admin()
         mirror = Mirror.get_or_none(Mirror.id == int(mirror_id))
-        if mirror is None or mirror not in mirroring.copies():
+        if mirror is None or mirror.actor_id != actors.server_actor().id:
             raise Problem(404, "Video redundancy not found")
         mirroring.remove(self.shoal, mirror)
         self.no_content()

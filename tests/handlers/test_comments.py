@@ -413,3 +413,39 @@ def test_comments_feed_lists_comments_in_peertubes_shape(
     atom = anon.get("/feeds/video-comments.atom").text
     assert "Cats over P2P - bob" in atom
     assert len(anon.get("/feeds/video-comments.json").json()["items"]) == 2
+
+
+def test_a_page_of_threads_costs_the_same_queries_for_one_thread_or_six(
+    server, alice_api, anon, video
+):
+    """The REST list and the watch page read each page in a fixed number of queries,
+    however many threads and replies it holds."""
+    base = f"/api/v1/videos/{video['uuid']}"
+
+    def thread_with_replies(text: str) -> None:
+        thread = alice_api.post(f"{base}/comment-threads", json={"text": text}).json()["comment"]
+        for r in range(4):  # more replies than the page shows under a thread
+            alice_api.post(f"{base}/comments/{thread['id']}", json={"text": f"{text}, reply {r}"})
+
+    thread_with_replies("first")
+    queries: list[str] = []
+    execute_sql = server.database.execute_sql
+
+    def counting(sql, *args, **kwargs):
+        queries.append(sql)
+        return execute_sql(sql, *args, **kwargs)
+
+    def cost(path: str) -> int:
+        queries.clear()
+        assert anon.get(path).status_code == 200
+        return len(queries)
+
+    server.database.execute_sql = counting
+    try:
+        before = (cost(f"{base}/comment-threads"), cost(f"/w/{video['shortUUID']}"))
+        for n in range(5):
+            thread_with_replies(f"thread {n}")
+        after = (cost(f"{base}/comment-threads"), cost(f"/w/{video['shortUUID']}"))
+    finally:
+        server.database.execute_sql = execute_sql
+    assert after == before, (before, after)
