@@ -7,8 +7,8 @@ through /api/v1/config/about and in NodeInfo.
 from __future__ import annotations
 
 from app.settings import Settings
-from models import db, utcnow
-from models.server import ServerSetting
+from models import db
+from models.server import ServerSetting, put_setting
 
 FIELDS = {
     "name": ("Name", 50),
@@ -53,12 +53,4 @@ def update(values: dict[str, str]) -> None:
     with db.atomic():
         for key, value in values.items():
             if key in FIELDS:
-                ServerSetting.insert(
-                    key=f"about.{key}", value=str(value or "").strip(), updated_at=utcnow()
-                ).on_conflict(
-                    conflict_target=[ServerSetting.key],
-                    update={
-                        ServerSetting.value: str(value or "").strip(),
-                        ServerSetting.updated_at: utcnow(),
-                    },
-                ).execute()
+                put_setting(f"about.{key}", str(value or "").strip())

@@ -13,6 +13,7 @@ Events (keyword arguments):
 - ``comment.deleted`` (comment): a comment became a tombstone or was removed.
 - ``rating.changed`` (video, account, before, after): a like (1), a dislike (-1)
   or none (0) replaced another; ``remote`` is True when it came from another server.
+- ``server.unfollowed`` (settings, host): this server stopped following a server.
 """
 
 from __future__ import annotations

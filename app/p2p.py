@@ -33,9 +33,9 @@ import time
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from models import db, utcnow
+from models import db
 from models.accounts import User
-from models.server import ServerSetting
+from models.server import ServerSetting, put_setting
 
 ENABLED_KEY = "p2p.enabled"
 ICE_KEY = "p2p.iceServers"
@@ -195,11 +195,7 @@ def update(
     }
     with db.atomic():
         for key, value in values.items():
-            now = utcnow()
-            ServerSetting.insert(key=key, value=value, updated_at=now).on_conflict(
-                conflict_target=[ServerSetting.key],
-                update={ServerSetting.value: value, ServerSetting.updated_at: now},
-            ).execute()
+            put_setting(key, value)
     return new
 
 

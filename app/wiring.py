@@ -7,7 +7,7 @@ The web application (app/web.py) and the worker (workers/runner.py) call
 from __future__ import annotations
 
 from app import events, feeds, notifications, videos
-from app.federation import publish
+from app.federation import publish, redundancy
 from app.federation import social as federation_social
 
 
@@ -19,5 +19,6 @@ def connect() -> None:
         *federation_social.LISTENERS,
         *notifications.LISTENERS,
         *feeds.LISTENERS,
+        *redundancy.LISTENERS,
     ):
         events.listen(name, listener)

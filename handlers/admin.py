@@ -1,4 +1,4 @@
-"""Administration pages: users (roles, video quotas), federation, peer-to-peer."""
+"""Administration pages: users (roles, video quotas), federation, peer-to-peer, mirrors."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import re
 from dataclasses import replace
 
 from app import auth, p2p, videos
-from app.federation import actors, delivery, follows
+from app.federation import actors, delivery, follows, mirroring, redundancy
 from handlers.base import PageHandler, Problem
 from models.accounts import User
 from models.federation import Follow
+from models.redundancy import Mirror
+from models.videos import Video
 
 
 class AdminMixin(PageHandler):
@@ -167,9 +169,107 @@ class P2PPageHandler(AdminMixin):
         self.redirect_see_other("/admin/p2p?saved=1")
 
 
+def _gb(raw: str, what: str, field: str) -> int:
+    try:
+        value = float(raw.strip().replace(",", "."))
+    except ValueError:
+        raise redundancy.RedundancyError(f"{what} is a number of GB.", field) from None
+    if not 0 <= value < 1024**2:
+        raise redundancy.RedundancyError(f"{what} is a number of GB.", field)
+    return int(value * 1024**3)
+
+
+def _whole(raw: str, what: str, field: str) -> int:
+    if not raw.strip().isdigit():
+        raise redundancy.RedundancyError(f"{what} is a whole number.", field)
+    return int(raw.strip())
+
+
+class RedundancyPageHandler(AdminMixin):
+    """Mirrors: which followed servers may be mirrored, the strategies and their budgets,
+    mirroring one video by hand, this server's copies and other servers' copies."""
+
+    def get(self) -> None:
+        self._render(redundancy.get(), error=None)
+
+    def _render(self, policy: redundancy.Policy, error: redundancy.RedundancyError | None):
+        copies = mirroring.copies()
+        received = mirroring.of_remote_servers()
+        ids = {m.video_id for m in copies + received}
+        titles = {v.id: v for v in Video.select().where(Video.id.in_(list(ids)))}
+        self.render_page(
+            "admin_redundancy.mako",
+            policy=policy,
+            names=redundancy.STRATEGIES,
+            usage=redundancy.usage(redundancy.get()),
+            free=redundancy.free_space(self.shoal),
+            hosts=redundancy.followed_hosts(),
+            copies=copies,
+            received=received,
+            videos=titles,
+            last_run=redundancy.last_run(),
+            error=str(error) if error else None,
+            error_field=error.field if error else None,
+            saved=self.get_query_argument("saved", "") == "1" and error is None,
+        )
+
+    def post(self) -> None:
+        action = self.get_body_argument("action", "")
+        policy = redundancy.get()
+        try:
+            if action == "strategies":
+                policy = self._policy_from_form(policy)
+                redundancy.save(policy)
+            elif action in ("allow", "forbid"):
+                host = self.get_body_argument("host", "")
+                if host not in redundancy.followed_hosts():
+                    raise Problem(404, "This server does not follow that server.")
+                redundancy.allow_host(self.shoal, host, action == "allow")
+            elif action == "mirror":
+                self._mirror(self.get_body_argument("video", "").strip())
+            elif action == "remove":
+                raw = self.get_body_argument("mirror", "")
+                mirror = Mirror.get_or_none(Mirror.id == int(raw)) if raw.isdigit() else None
+                if mirror is None or mirror.actor_id != actors.server_actor().id:
+                    raise Problem(404, "No such copy.")
+                mirroring.remove(self.shoal, mirror)
+            else:
+                raise Problem(400, "Unknown action.")
+        except redundancy.RedundancyError as err:
+            self.set_status(400)
+            self._render(policy, error=err)
+            return
+        self.redirect_see_other("/admin/redundancy?saved=1")
+
+    def _policy_from_form(self, current: redundancy.Policy) -> redundancy.Policy:
+        arg = self.get_body_argument
+        strategies = []
+        for name in redundancy.STRATEGIES:
+            if arg(f"{name}.enabled", "") != "on":
+                continue
+            size = _gb(arg(f"{name}.size", ""), "The budget", name)
+            hours = _whole(arg(f"{name}.lifetime", ""), "The minimum lifetime (hours)", name)
+            views = _whole(arg(f"{name}.views", "0") or "0", "The minimum of views", name)
+            strategies.append(redundancy.Strategy(name, size, hours * 3600, views))
+        floor = _gb(arg("free_floor", ""), "The free-space floor", "free_floor")
+        return redundancy.check(replace(current, strategies=tuple(strategies), free_floor=floor))
+
+    def _mirror(self, ref: str) -> None:
+        """A remote video named by its URL on its server, its URL here, its id or UUID."""
+        tail = ref.rstrip("/").rsplit("/", 1)[-1]
+        video = Video.get_or_none(Video.ap_id == ref) or videos.find_video(tail)
+        if video is None:
+            raise redundancy.RedundancyError("No video known here has that address.", "video")
+        try:
+            mirroring.request(self.shoal, video)
+        except mirroring.MirrorError as err:
+            raise redundancy.RedundancyError(str(err), "video") from None
+
+
 ROUTES = [
     (r"/admin/users", UsersPageHandler),
     (r"/admin/users/(?P<user_id>\d{1,9})", UserRowHandler),
     (r"/admin/federation", FederationPageHandler),
     (r"/admin/p2p", P2PPageHandler),
+    (r"/admin/redundancy", RedundancyPageHandler),
 ]

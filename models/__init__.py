@@ -83,10 +83,10 @@ def all_models() -> list[type[BaseModel]]:
     from models.server import ServerSetting
     from models.social import Comment, Rating, Share
     from models.uploads import Upload
-    from models.videos import Storyboard, Video, VideoFile
+    from models.videos import Storyboard, Video, VideoFile, ViewDay
 
     return [
         User, Actor, Account, Channel, OAuthClient, OAuthToken, Video, VideoFile, Job, Upload,
         Follow, InboxActivity, OutActivity, Delivery, Notification, ServerSetting, Storyboard,
-        Comment, Rating, Share, Mirror,
+        Comment, Rating, Share, Mirror, ViewDay,
     ]  # fmt: skip

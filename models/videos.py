@@ -161,3 +161,16 @@ def save_storyboard(
             width=board.width,
             height=board.height,
         )
+
+
+class ViewDay(BaseModel):
+    """Views a video gained on one day (UTC): counted here for local videos, the growth of
+    the origin's count for remote ones. What "trending" ranks by (PeerTube's video views
+    history)."""
+
+    video = peewee.ForeignKeyField(Video, on_delete="CASCADE")
+    day = peewee.DateField(index=True)
+    views = peewee.IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("video", "day"), True),)

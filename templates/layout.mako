@@ -38,6 +38,7 @@
     <a href="/admin/users">Users</a>
     <a href="/admin/federation">Federation</a>
     <a href="/admin/p2p">Peer-to-peer</a>
+    <a href="/admin/redundancy">Mirrors</a>
     % endif
     <form method="post" action="/logout" class="inline">
       <input type="hidden" name="_xsrf" value="${xsrf}">

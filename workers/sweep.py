@@ -1,4 +1,4 @@
-"""Housekeeping every worker does between jobs: abandoned uploads, expired mirrors.
+"""Housekeeping every worker does between jobs: abandoned uploads, mirrors, views history.
 
 Not a job in the queue: each runner sweeps on its own, every INTERVAL, so there
 is no chain of jobs to start, lose or duplicate. A sweep deletes by condition
@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import time
 
-from app import uploads
-from app.federation import mirroring, mirrors
+from app import trending, uploads
+from app.federation import mirroring, mirrors, redundancy
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,8 @@ INTERVAL = 15 * 60.0
 
 def sweep(settings: Settings) -> None:
     """Expire idle resumable uploads, remove upload files nothing owns, forget other
-    servers' expired mirrors, renew this server's mirrors before they expire."""
+    servers' expired mirrors, renew this server's mirrors before they expire, let the
+    redundancy strategies choose what to mirror, forget old views history."""
     expired = uploads.expire_idle(settings)
     if expired:
         log.info("expired %d resumable uploads idle for a day", expired)
@@ -33,6 +34,8 @@ def sweep(settings: Settings) -> None:
     renewed = mirroring.extend_due(settings)
     if renewed:
         log.info("renewed the announcement of %d mirrored videos", renewed)
+    redundancy.run(settings)
+    trending.forget_old()
 
 
 class Sweeper:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from app import jobs, notifications
+from app import events, jobs, notifications
 from app.federation import actors, fetch, publish, remote
 from app.settings import Settings
 from models import db
@@ -116,10 +116,13 @@ def forget_follow_request(job_id: int) -> bool:
 
 
 def unfollow_host(settings: Settings, host: str) -> bool:
-    """Stop following a server: Undo sent, local row gone."""
+    """Stop following a server: Undo sent, local row gone (announces server.unfollowed:
+    the copies of its videos go)."""
     rows = [r for r in server_following() if r.target.host == host]
     for row in rows:
         publish.unfollow(settings, row)
+    if rows:
+        events.emit("server.unfollowed", settings=settings, host=host)
     return bool(rows)
 
 

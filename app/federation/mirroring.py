@@ -27,7 +27,7 @@ from app.federation.delivery import queue_activity
 from app.federation.objects import activity
 from app.serialize import iso
 from app.settings import Settings
-from models import utcnow
+from models import db, utcnow
 from models.accounts import Account, Channel
 from models.federation import Actor
 from models.redundancy import Mirror
@@ -63,8 +63,9 @@ def ours(video: Video) -> Mirror | None:
     return Mirror.get_or_none((Mirror.video == video) & (Mirror.actor == actors.server_actor()))
 
 
-def request(settings: Settings, video: Video) -> Mirror:
-    """Mirror a remote video (the admin asked): a row, and the job that copies it."""
+def request(settings: Settings, video: Video, strategy: str = "manual") -> Mirror:
+    """Mirror a remote video (the admin asked, or a strategy chose it): a row, and the
+    job that copies it."""
     if video.is_local:
         raise MirrorError("This video is this server's own: there is nothing to mirror.")
     if video.state != State.PUBLISHED or not video.hls_master or video.privacy != Privacy.PUBLIC:
@@ -78,7 +79,7 @@ def request(settings: Settings, video: Video) -> Mirror:
         file_url=base_url(settings, video),
         expires_at=utcnow() + LIFETIME,
         state="copying",
-        strategy="manual",
+        strategy=strategy,
     )
     jobs.enqueue(MIRROR_JOB, {"mirror_id": mirror.id}, max_attempts=3)
     return mirror
@@ -147,11 +148,18 @@ def run_job(settings: Settings, payload: dict) -> None:
         Mirror.update(state="failed", error=str(err)[:2000]).where(Mirror.id == mirror.id).execute()
         log.warning("mirror of %s failed: %s", video.ap_id, err)
         return
-    shutil.rmtree(final, ignore_errors=True)
-    tmp.rename(final)
-    Mirror.update(state="ready", error="", size=size, updated_at=utcnow()).where(
-        Mirror.id == mirror.id
-    ).execute()
+    with db.atomic():
+        kept = (
+            Mirror.update(state="ready", error="", size=size, updated_at=utcnow())
+            .where(Mirror.id == mirror.id)
+            .execute()
+        )
+        if kept:
+            shutil.rmtree(final, ignore_errors=True)
+            tmp.rename(final)
+    if not kept:  # removed while it was being copied (by the admin, or a strategy)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
     log.info("mirrored %s: %d bytes", video.ap_id, size)
     announce(settings, Mirror.get_by_id(mirror.id), "Create")
 

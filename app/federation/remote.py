@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from peewee import JOIN
 
-from app import jobs, notifications
+from app import jobs, notifications, trending
 from app.federation import fetch
 from app.federation.objects import RemoteVideo, first_id, host_of, parse_video
 from app.settings import Settings
@@ -384,6 +384,7 @@ def _store_video(
             return video  # an older copy arrived late
         else:
             Video.update(**values).where(Video.id == video.id).execute()
+            trending.record({video.id: remote.views - video.views})  # the origin's growth
             video = Video.get_by_id(video.id)
             VideoFile.delete().where(VideoFile.video == video).execute()
         by_height = {}  # one rendition per height (the column is unique per video)

@@ -18,7 +18,7 @@ from collections import Counter
 
 import tornado.ioloop
 
-from app import events
+from app import events, trending
 from app.ratelimit import RateLimiter
 from models import db
 from models.videos import Privacy, Video
@@ -76,6 +76,7 @@ class ViewCounter:
             with db.atomic():
                 for video_id, count in counts.items():
                     Video.update(views=Video.views + count).where(Video.id == video_id).execute()
+                trending.record(counts)
                 found = Video.select().where(Video.id.in_(list(counts)))
                 for video in found:
                     events.emit("views.counted", video=video, count=counts[video.id])

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.federation import actors, mirroring
+from app.federation import actors, mirroring, redundancy
 from app.serialize import iso
 from app.validation import Field
 from handlers.api.server import AdminOnly
 from handlers.api.videos import video_or_problem
 from handlers.base import Problem, bad_query
+from models.federation import Actor
 from models.redundancy import Mirror
 from models.videos import Video
 
 TARGETS = ("my-videos", "remote-videos")
 MIRROR = {"videoId": Field((int, str), required=True)}
+ALLOW = {
+    "redundancyAllowed": Field(bool, "Should have a valid redundancyAllowed boolean", required=True)
+}
 
 
 def _json(video: Video, rows: list[Mirror]) -> dict[str, Any]:
@@ -76,7 +80,22 @@ class RedundancyVideoHandler(AdminOnly):
         self.no_content()
 
 
+class RedundancyHostHandler(AdminOnly):
+    """PUT /api/v1/server/redundancy/{host} {redundancyAllowed}: let this server mirror
+    the videos of a server it follows, or stop (its copies are then removed)."""
+
+    def put(self, host: str) -> None:
+        self.require_admin()
+        allowed = self.body_fields(ALLOW)["redundancyAllowed"]
+        host = host.lower()
+        if host == self.shoal.host or not Actor.select().where(Actor.host == host).exists():
+            raise Problem(404, f"Server {host} not found")
+        redundancy.allow_host(self.shoal, host, allowed)
+        self.no_content()
+
+
 ROUTES = [
     (r"/api/v1/server/redundancy/videos", RedundancyVideosHandler),
     (r"/api/v1/server/redundancy/videos/(?P<mirror_id>\d{1,9})", RedundancyVideoHandler),
+    (r"/api/v1/server/redundancy/(?P<host>[A-Za-z0-9.:-]{1,260})", RedundancyHostHandler),
 ]

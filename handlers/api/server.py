@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from app.federation import actors, follows
+from app.federation import actors, follows, redundancy
 from app.serialize import iso
 from app.validation import Field
 from handlers.base import APIHandler, Problem, public
@@ -33,14 +33,14 @@ FOLLOW = {
 }
 
 
-def _actor_json(handler: APIHandler, actor: Actor) -> dict:
+def _actor_json(handler: APIHandler, actor: Actor, mirrored: tuple[str, ...] = ()) -> dict:
     return {
         "url": actors.actor_url(handler.shoal, actor),
         "name": actor.name,
         "host": actor.host or handler.shoal.host,
         "avatars": [],
         "id": actor.id,
-        "hostRedundancyAllowed": False,
+        "hostRedundancyAllowed": bool(actor.host) and actor.host in mirrored,
         "followingCount": 0,
         "followersCount": 0,
         "createdAt": iso(actor.created_at),
@@ -48,11 +48,11 @@ def _actor_json(handler: APIHandler, actor: Actor) -> dict:
     }
 
 
-def _follow_json(handler: APIHandler, row: Follow) -> dict:
+def _follow_json(handler: APIHandler, row: Follow, mirrored: tuple[str, ...] = ()) -> dict:
     return {
         "id": row.id,
-        "follower": _actor_json(handler, row.follower),
-        "following": _actor_json(handler, row.target),
+        "follower": _actor_json(handler, row.follower, mirrored),
+        "following": _actor_json(handler, row.target, mirrored),
         "score": 40,
         "state": row.state,
         "createdAt": iso(row.created_at),
@@ -73,7 +73,8 @@ class FollowingHandler(AdminOnly):
         start = self.int_argument("start", 0)
         count = self.int_argument("count", 15, 1, 100)
         page = rows[start : start + count]
-        self.send({"total": len(rows), "data": [_follow_json(self, r) for r in page]})
+        mirrored = redundancy.get().hosts
+        self.send({"total": len(rows), "data": [_follow_json(self, r, mirrored) for r in page]})
 
     def post(self) -> None:
         """Follow servers by host; each follow is asked in a job (WebFinger, fetch, Follow)."""
@@ -111,7 +112,8 @@ class FollowersHandler(AdminOnly):
         start = self.int_argument("start", 0)
         count = self.int_argument("count", 15, 1, 100)
         page = rows[start : start + count]
-        self.send({"total": len(rows), "data": [_follow_json(self, r) for r in page]})
+        mirrored = redundancy.get().hosts
+        self.send({"total": len(rows), "data": [_follow_json(self, r, mirrored) for r in page]})
 
 
 def _follower(handler: AdminOnly, handle: str) -> Follow:
