@@ -23,6 +23,7 @@ from app.federation.objects import first_id, host_of
 from app.settings import Settings
 from models import db, utcnow
 from models.federation import Actor, ActorType, Follow, FollowState, InboxActivity
+from models.redundancy import Mirror
 from models.social import Comment
 from models.videos import Video
 
@@ -39,7 +40,7 @@ TRANSIENT = (FetchError, peewee.OperationalError, peewee.InterfaceError)
 
 # Who forwarded an activity (see `check`): set by this server on what it keeps.
 FORWARDED = "shoal:forwardedBy"
-FORWARDABLE = frozenset({"Create", "Update", "Delete"})
+FORWARDABLE = frozenset({"Create", "Update", "Delete", "Undo"})
 
 
 class InboxError(ValueError):
@@ -82,8 +83,8 @@ def check(activity: Any, signer: str) -> dict:
         raise InboxError("The activity has no actor.")
     if actor.split("#")[0] != signer:
         # Without JSON-LD signatures only an actor speaks for itself; what another
-        # server forwards (a video's origin forwards the comments on it) is checked
-        # with the object's own server instead.
+        # server forwards (a video's origin forwards the comments and mirrors of it) is
+        # checked with the object's own server instead.
         if activity["type"] not in FORWARDABLE:
             raise InboxError("The activity's actor is not the signer.")
         activity = _forwarded(activity, signer)
@@ -215,7 +216,12 @@ def apply(settings: Settings, activity: dict) -> None:
         elif inner.get("type") == "Announce":
             social.receive_undo_share(sender, inner)
         elif inner.get("type") == "CacheFile":
-            mirrors.withdraw(sender, inner)
+            mirror = mirrors.withdraw(sender, inner)
+            if mirror is not None:
+                mirrors.forward(activity, mirror, sender)
+        elif FORWARDED in activity:  # only a mirror's end is taken from a forwarder
+            remote.confirm_gone(settings, first_id(obj), "a forwarded Undo of a live mirror")
+            mirrors.withdraw(sender, obj)
         elif inner.get("type") == "Follow":
             target = _local_actor(settings, first_id(inner.get("object")))
             if target is not None:
@@ -227,9 +233,12 @@ def apply(settings: Settings, activity: dict) -> None:
     elif kind in ("Accept", "Reject"):
         _on_answer(settings, sender, obj, accepted=kind == "Accept")
     elif kind in ("Create", "Update"):
-        comment = _on_object(settings, sender, obj, update=kind == "Update")
-        if comment is not None and kind == "Create" and FORWARDED not in activity:
-            social.forward(settings, activity, comment)
+        kept = _on_object(settings, sender, obj, update=kind == "Update",
+                          forwarded_by=activity.get(FORWARDED))  # fmt: skip
+        if isinstance(kept, Comment) and kind == "Create" and FORWARDED not in activity:
+            social.forward(settings, activity, kept)
+        elif isinstance(kept, Mirror) and FORWARDED not in activity:
+            mirrors.forward(activity, kept, sender)
     elif kind == "Announce":
         if not social.receive_share(settings, sender, activity):
             _on_announce(settings, obj)
@@ -312,10 +321,15 @@ def _on_answer(settings: Settings, sender: Actor, obj: Any, *, accepted: bool) -
 
 
 def _on_object(
-    settings: Settings, sender: Actor, obj: Any, *, update: bool = False
-) -> Comment | None:
+    settings: Settings,
+    sender: Actor,
+    obj: Any,
+    *,
+    update: bool = False,
+    forwarded_by: str | None = None,
+) -> Comment | Mirror | None:
     """Create or Update: of a video by its account or channel, of an actor by itself, of a
-    comment by its author."""
+    comment by its author, of a mirror by its server; the comment or mirror kept."""
     if isinstance(obj, str):
         try:
             obj = remote.fetch_object(settings, obj)
@@ -331,5 +345,5 @@ def _on_object(
     elif kind == "Note":
         return social.receive_note(settings, sender, obj, update=update)
     elif kind == "CacheFile":
-        mirrors.receive(settings, sender, obj)
+        return mirrors.receive(settings, sender, obj, forwarded_by)
     return None

@@ -238,7 +238,9 @@ def of_remote_servers() -> list[Mirror]:
     return list(
         Mirror.select(Mirror)
         .join(Actor, on=Mirror.actor == Actor.id)
-        .where(Actor.host != "")
+        .switch(Mirror)
+        .join(Video, on=Mirror.video == Video.id)
+        .where((Actor.host != "") & Video.ap_id.is_null())
         .order_by(Mirror.id.desc())
     )
 

@@ -441,11 +441,15 @@ def forward(settings: Settings, activity_doc: dict, comment: Comment) -> None:
     """As PeerTube: the origin of a video passes a comment made elsewhere on to the video's
     audience, the received activity unchanged (its JSON-LD signature, when it has one,
     lets PeerTube check it; Shoal fetches the comment from its author's server)."""
-    video = Video.get_by_id(comment.video_id)
+    forward_about(activity_doc, Video.get_by_id(comment.video_id), host_of(comment.ap_id or ""))
+
+
+def forward_about(activity_doc: dict, video: Video, sender_host: str) -> None:
+    """Pass an activity about a local video, received from `sender_host`, on to the
+    video's followers elsewhere, unchanged (comments, and mirrors: CacheFile)."""
     if not video.is_local or video.privacy == Privacy.PRIVATE:
         return
-    author_host = host_of(comment.ap_id or "")
-    inboxes = follower_inboxes(_video_audience(video), exclude_host=author_host)
+    inboxes = follower_inboxes(_video_audience(video), exclude_host=sender_host)
     queue_activity(actors.server_actor(), activity_doc, inboxes)
 
 

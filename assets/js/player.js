@@ -190,22 +190,129 @@
       return typeof hash === "string" ? hash.toLowerCase() : null;
     }
 
-    async function check(url, byteRange, data) {
-      let ok = false;
+    async function matches(url, byteRange, data) {
       try {
         const want = expected(await hashes(), url, byteRange);
-        if (want) {
-          const digest = new Uint8Array(await window.crypto.subtle.digest("SHA-256", data));
-          ok = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("") === want;
-        }
+        if (!want) return false;
+        const digest = new Uint8Array(await window.crypto.subtle.digest("SHA-256", data));
+        return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("") === want;
       } catch (err) {
-        ok = false; // hashes unavailable: nothing from peers can be trusted
+        return false; // hashes unavailable: nothing from peers or mirrors can be trusted
       }
+    }
+
+    async function check(url, byteRange, data) {
+      const ok = await matches(url, byteRange, data);
       if (!ok) stats.rejectedFromPeers += 1;
       return ok;
     }
 
-    return { check, preload: () => hashes().catch(() => {}) };
+    return { check, matches, preload: () => hashes().catch(() => {}) };
+  }
+
+  // Segments come from the video's server and from the servers that mirror it (their
+  // copies' master playlists in data-mirrors), one picked at random for each segment as
+  // PeerTube does, so each carries its share. What a mirror sends must match
+  // segments-sha256.json; a mirror that fails or sends anything else is left out for
+  // the rest of the page, and that segment comes from the video's server.
+  function segmentSources(master, mirrorMasters, checker) {
+    const folder = (url) => url.slice(0, url.lastIndexOf("/") + 1);
+    const origin = folder(master);
+    const bases = checker ? [origin, ...mirrorMasters.map(folder)] : [origin];
+    const failed = new Set();
+    const tried = new Map(); // segment URL -> the mirror URL last asked for it
+
+    function pick(url) {
+      const live = bases.filter((base) => !failed.has(base));
+      if (live.length < 2 || !url.startsWith(origin)) return url;
+      return live[Math.floor(Math.random() * live.length)] + url.slice(origin.length);
+    }
+
+    function fail(url) {
+      failed.add(folder(url));
+    }
+
+    // p2p-media-loader's HTTP hooks: which server a segment is asked from, and whether
+    // its data may be used. A segment asked again (an error or a failed check) leaves
+    // the mirror asked last time out.
+    function httpRequestSetup(url, _byteRange, signal, requestRange) {
+      const previous = tried.get(url);
+      if (previous) fail(previous);
+      const chosen = pick(url);
+      if (chosen === url) {
+        tried.delete(url);
+        return Promise.resolve(undefined); // p2p-media-loader's own request
+      }
+      tried.set(url, chosen);
+      const headers = requestRange
+        ? { Range: `bytes=${requestRange.start}-${requestRange.end ?? ""}` }
+        : undefined;
+      return Promise.resolve(new Request(chosen, { headers, signal }));
+    }
+
+    async function validateHTTPSegment(url, byteRange, data) {
+      if (!tried.has(url)) return true; // from the video's own server
+      const ok = await checker.matches(url, byteRange, data);
+      if (ok) tried.delete(url);
+      return ok;
+    }
+
+    // hls.js's loader for what p2p-media-loader does not take (everything when the
+    // visitor turned P2P off, or without P2P): the same spreading, and a mirror's failure
+    // or bad data is retried once from the video's server.
+    function loader(Hls) {
+      const Base = Hls.DefaultConfig.loader;
+      return class SpreadingLoader extends Base {
+        constructor(config) {
+          super(config);
+          this.hlsConfig = config;
+          this.second = null;
+        }
+
+        load(context, config, callbacks) {
+          const original = context.url;
+          // Media segments only: not playlists, nor init segments (no hash is given for them).
+          const media = context.frag && context.frag.sn !== "initSegment";
+          const chosen = media ? pick(original) : original;
+          if (chosen === original) {
+            super.load(context, config, callbacks);
+            return;
+          }
+          const fromOrigin = () => {
+            fail(chosen);
+            this.second = new Base(this.hlsConfig);
+            this.stats = this.second.stats;
+            this.second.load(context, config, callbacks);
+          };
+          const range = context.rangeEnd
+            ? { start: context.rangeStart, end: context.rangeEnd - 1 }
+            : undefined;
+          super.load({ ...context, url: chosen }, config, {
+            ...callbacks,
+            onSuccess: (response, stats, _ctx, details) => {
+              checker.matches(original, range, response.data).then((ok) => {
+                if (ok) callbacks.onSuccess(response, stats, context, details);
+                else fromOrigin();
+              });
+            },
+            onError: fromOrigin,
+            onTimeout: fromOrigin,
+          });
+        }
+
+        abort() {
+          super.abort();
+          if (this.second) this.second.abort();
+        }
+
+        destroy() {
+          if (this.second) this.second.destroy();
+          super.destroy();
+        }
+      };
+    }
+
+    return { pick, fail, httpRequestSetup, validateHTTPSegment, loader, spreads: bases.length > 1 };
   }
 
   // p2p-media-loader closes a peer whose segment fails validation, but the
@@ -487,14 +594,20 @@
     // first segment comes from the lowest rendition, for a quick first frame on a slow
     // network, and the bandwidth estimate climbs from there.
     const loading = { autoStartLoad: false, startLevel: 0 };
+    const mirrors = JSON.parse(video.dataset.mirrors || "[]");
+    const hashesUrl = p2p ? p2p.options.hashesUrl : video.dataset.segmentsSha256;
+    const checker = hashesUrl && window.crypto && window.crypto.subtle
+      ? segmentChecker(hashesUrl, stats)
+      : null;
+    const sources = segmentSources(master, mirrors, checker);
     let hls;
     if (p2p) {
-      const checker = segmentChecker(p2p.options.hashesUrl, stats);
       const options = { ...p2p.options, checker };
       const HlsWithP2P = p2p.Engine.injectMixin(Hls);
       stats.enabled = !visitorSaysNo();
       hls = new HlsWithP2P({
         ...loading,
+        ...(sources.spreads ? { loader: sources.loader(Hls) } : {}),
         // With p2p-media-loader, hls.js's worker receives peers' segments empty.
         enableWorker: false,
         p2p: {
@@ -508,12 +621,18 @@
             // One segment at a time from the server: on a slow link two at once made the
             // first frame wait for both (bench/player.py, Fast 3G: 2.96 s -> 2.12 s).
             simultaneousHttpDownloads: 1,
+            ...(sources.spreads
+              ? {
+                httpRequestSetup: sources.httpRequestSetup,
+                validateHTTPSegment: sources.validateHTTPSegment,
+              }
+              : {}),
           },
         },
       });
       setUpP2P(hls, options, stats);
     } else {
-      hls = new Hls(loading);
+      hls = new Hls(sources.spreads ? { ...loading, loader: sources.loader(Hls) } : loading);
     }
     // Segments load from the first play, or the first seek (a frame is asked for there).
     let loadingStarted = false;
@@ -569,9 +688,11 @@
 
     // Servers that mirror the video (data-mirrors: their copies' master playlists): when
     // the origin stops answering, playing goes on from the next one, where it was.
-    const mirrors = JSON.parse(video.dataset.mirrors || "[]");
+    let current = master;
     function toMirror() {
+      sources.fail(current);
       const next = mirrors.shift();
+      current = next;
       const at = video.currentTime;
       const wasPlaying = !video.paused;
       console.warn("shoal player: the video's server does not answer; playing from", next);
