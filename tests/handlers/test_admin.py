@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from app.federation import redundancy
 from models.accounts import User
 from tests.conftest import PASSWORD
 from tests.handlers.test_api_videos import upload
@@ -71,3 +74,33 @@ def test_deleting_a_user_removes_their_videos(
     assert root.get(f"/api/v1/videos/{ids['uuid']}").status_code == 404
     assert not (live_settings.media_dir / "hls" / ids["uuid"]).exists()
     assert root.delete(f"/api/v1/users/{admin_user.id}").status_code == 400
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # a page's words
+def test_the_mirrors_page_says_what_is_wrong_and_keeps_only_good_policies(
+    server, admin_user, alice
+):
+    assert alice.get("/admin/redundancy").status_code == 403
+    root = server.client()
+    root.login("root", PASSWORD)
+    page = root.get("/admin/redundancy")
+    assert page.status_code == 200 and "follows no server yet" in page.text
+    form = {"action": "strategies", "trending.enabled": "on", "trending.lifetime": "24",
+            "free_floor": "2"}  # fmt: skip
+    for size, words in (("lots", "budget is a number of GB"), ("0", "must be a positive size")):
+        bad = root.form("/admin/redundancy", {**form, "trending.size": size})
+        assert bad.status_code == 400 and words in bad.text
+        assert 'aria-invalid="true"' in bad.text
+    late = root.form("/admin/redundancy", {**form, "trending.size": "5", "trending.lifetime": "x"})
+    assert late.status_code == 400 and "whole number" in late.text
+    assert root.form("/admin/redundancy", {**form, "trending.size": "5"}).status_code == 303
+    with server.use():
+        (strategy,) = redundancy.get().strategies
+    assert (strategy.name, strategy.size, strategy.min_lifetime) == ("trending", 5 * 1024**3, 86400)
+    nowhere = root.form("/admin/redundancy", {"action": "mirror", "video": "https://x.example/v/1"})
+    assert nowhere.status_code == 400 and "No video known here" in nowhere.text
+    assert root.form("/admin/redundancy", {"action": "remove", "mirror": "7"}).status_code == 404
+    assert (
+        root.form("/admin/redundancy", {"action": "allow", "host": "x.example"}).status_code == 404
+    )
+    assert root.form("/admin/redundancy", {"action": "explode"}).status_code == 400

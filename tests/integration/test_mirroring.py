@@ -18,7 +18,7 @@ from models import utcnow
 from models.redundancy import Mirror
 from models.videos import Video
 from tests.handlers.test_api_videos import upload
-from tests.integration.test_federation import admin, follow_server, make_user, settle
+from tests.integration.test_federation import PASSWORD, admin, follow_server, make_user, settle
 from tests.integration.test_torrents import CLIENT
 from workers.sweep import sweep
 
@@ -180,3 +180,64 @@ def test_a_bittorrent_client_completes_a_rendition_from_the_mirror_with_the_orig
     assert result.returncode == 0, result.stderr + result.stdout
     (got,) = (tmp_path / "client").iterdir()
     assert hashlib.sha256(got.read_bytes()).digest() == hashlib.sha256(original).digest()
+
+
+def test_a_strategy_mirrors_a_new_video_with_views_and_a_third_server_learns_of_it(instances, clip):
+    origin, mirror, viewer = instances("origin"), instances("mirror"), instances("viewer")
+    follow_server(mirror, origin)
+    follow_server(origin, mirror)
+    follow_server(viewer, origin)
+    alice = make_user(origin, "alice")
+    popular = upload(alice, clip, name="Popular")
+    quiet = upload(alice, clip, name="Quiet")
+    settle(origin, mirror, viewer)
+    with mirror.use():
+        Video.update(views=50).where(Video.uuid == popular["uuid"]).execute()
+        Video.update(views=2).where(Video.uuid == quiet["uuid"]).execute()
+
+    root = admin(mirror)
+    host = origin.settings.host
+    allow = root.put(f"/api/v1/server/redundancy/{host}", json={"redundancyAllowed": True})
+    assert allow.status_code == 204
+    assert root.put("/api/v1/server/redundancy/nowhere.example",
+                    json={"redundancyAllowed": True}).status_code == 404  # fmt: skip
+    assert root.put(f"/api/v1/server/redundancy/{host}", json={}).status_code == 400
+    (follow,) = root.get("/api/v1/server/following").json()["data"]
+    assert follow["following"]["host"] == host and follow["following"]["hostRedundancyAllowed"]
+
+    page = mirror.client()
+    page.login("root", PASSWORD)
+    saved = page.form("/admin/redundancy", {
+        "action": "strategies", "recently-added.enabled": "on", "recently-added.size": "1",
+        "recently-added.lifetime": "24", "recently-added.views": "10", "free_floor": "0",
+    })  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    assert "Saved." in page.get(saved.headers["location"]).text
+    with mirror.use():
+        sweep(mirror.settings)  # the worker's housekeeping runs the strategies
+    settle(mirror, origin, viewer)
+
+    base = f"{mirror.url}/static/redundancy/hls/{popular['uuid']}"
+    assert redundancies(origin, popular["uuid"]) == [{"baseUrl": base}]
+    assert redundancies(origin, quiet["uuid"]) == []  # 2 views: fewer than 10
+    # The origin forwarded the CacheFile: the third server's viewers use the mirror too.
+    assert redundancies(viewer, popular["uuid"]) == [{"baseUrl": base}]
+    watch = viewer.client().get(f"/w/{popular['shortUUID']}").text
+    assert f"{base}/" in watch and "data-mirrors" in watch
+    admin_page = page.get("/admin/redundancy").text
+    assert "Popular" in admin_page and "Recently added" in admin_page and "<meter" in admin_page
+    (item,) = root.get(
+        "/api/v1/server/redundancy/videos", params={"target": "remote-videos"}
+    ).json()["data"]
+    (copy,) = item["redundancies"]["streamingPlaylists"]
+    assert copy["strategy"] == "recently-added" and copy["state"] == "ready" and copy["size"] > 0
+
+    # The admin stops mirroring the origin: Undo, forwarded; every server forgets the copy.
+    stop = page.form("/admin/redundancy", {"action": "forbid", "host": host})
+    assert stop.status_code == 303
+    settle(mirror, origin, viewer)
+    assert redundancies(origin, popular["uuid"]) == []
+    assert redundancies(viewer, popular["uuid"]) == []
+    assert httpx.get(f"{base}/{copy['fileUrl'].rsplit('/', 1)[-1]}").status_code == 404
+    with viewer.use():
+        assert not Mirror.select().exists()
