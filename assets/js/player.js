@@ -211,8 +211,9 @@
   }
 
   // Segments come from the video's server and from the servers that mirror it (their
-  // copies' master playlists in data-mirrors), one picked at random for each segment as
-  // PeerTube does, so each carries its share. What a mirror sends must match
+  // copies' master playlists in data-mirrors), in turn from a random start (PeerTube
+  // picks at random for each segment; in turn, each server's share is even, not only on
+  // average). What a mirror sends must match
   // segments-sha256.json; a mirror that fails or sends anything else is left out for
   // the rest of the page, and that segment comes from the video's server.
   function segmentSources(master, mirrorMasters, checker) {
@@ -222,10 +223,13 @@
     const failed = new Set();
     const tried = new Map(); // segment URL -> the mirror URL last asked for it
 
+    let turn = Math.floor(Math.random() * bases.length); // each page starts elsewhere
+
     function pick(url) {
       const live = bases.filter((base) => !failed.has(base));
       if (live.length < 2 || !url.startsWith(origin)) return url;
-      return live[Math.floor(Math.random() * live.length)] + url.slice(origin.length);
+      turn += 1;
+      return live[turn % live.length] + url.slice(origin.length);
     }
 
     function fail(url) {
