@@ -14,9 +14,9 @@ import uuid as uuidlib
 from collections.abc import Callable
 from pathlib import Path
 
-from peewee import fn
+from peewee import JOIN, fn
 
-from app import events, jobs, originals, torrents
+from app import events, jobs, originals, torrents, trending
 from app.channels import CATALOGUE_WINDOW_DAYS
 from app.media.probe import MediaError
 from app.media.transcode import transcode
@@ -140,10 +140,25 @@ SORTS = {
 }
 
 
+# PeerTube's trending orders: the most views over the last days (app/trending.py). "hot"
+# and "best" (which PeerTube computes from likes, comments and the viewer's languages)
+# are taken as trending.
+TRENDING_SORTS = frozenset({"-trending", "-hot", "-best"})
+
+
+def known_sort(sort: str) -> bool:
+    return sort in SORTS or sort in TRENDING_SORTS
+
+
 def page(query, sort: str, start: int, count: int) -> tuple[int, list[Video]]:
     """(total, one page) of a video query in a PeerTube sort order."""
     total = query.count()
-    order = SORTS.get(sort, SORTS["-publishedAt"])
+    if sort in TRENDING_SORTS:
+        recent = trending.recent_views().alias("recent_views")
+        query = query.join_from(Video, recent, JOIN.LEFT_OUTER, on=(recent.c.video_id == Video.id))
+        order = (fn.COALESCE(recent.c.recent, 0).desc(), Video.views.desc(), Video.id.desc())
+    else:
+        order = SORTS.get(sort, SORTS["-publishedAt"])
     return total, list(query.order_by(*order).offset(start).limit(count))
 
 

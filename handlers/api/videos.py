@@ -35,7 +35,7 @@ class VideosHandler(APIHandler):
         start = self.int_argument("start", 0)
         count = self.int_argument("count", 15, 1, 100)
         sort = self.get_argument("sort", "-publishedAt")
-        if sort not in videos.SORTS:
+        if not videos.known_sort(sort):
             raise bad_query("sort", sort, "Should have correct sortable column")
         query = videos.listed_query()
         if self.get_argument("isLocal", None) == "true":

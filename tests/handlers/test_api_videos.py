@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
 
+from app import trending
 from models.jobs import Job
 
 
@@ -211,3 +213,18 @@ def test_resolution_beyond_64_bits_in_a_media_url_is_not_found(alice_api, anon, 
         for method in ("GET", "HEAD"):
             response = anon.request(method, path)
             assert response.status_code == 404, (method, path, response.status_code)
+
+
+def test_trending_orders_by_the_views_of_the_last_two_days(alice_api, anon, clip, run_jobs):
+    ids = {name: upload(alice_api, clip, name=name) for name in ("classic", "rising", "quiet")}
+    run_jobs()
+    today = trending.today()
+    trending.record({ids["classic"]["id"]: 900}, day=today - dt.timedelta(days=5))
+    trending.record({ids["classic"]["id"]: 2})
+    trending.record({ids["rising"]["id"]: 3}, day=today - dt.timedelta(days=1))
+    trending.record({ids["rising"]["id"]: 4})
+    for sort in ("-trending", "-hot", "-best"):
+        listed = anon.get("/api/v1/videos", params={"sort": sort})
+        assert listed.status_code == 200
+        assert [v["name"] for v in listed.json()["data"]] == ["rising", "classic", "quiet"]
+    assert anon.get("/api/v1/videos", params={"sort": "-coolness"}).status_code == 400

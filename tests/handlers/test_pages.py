@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import time
 
-from app import auth
+from app import auth, trending
 from models.accounts import Role
-from models.videos import State, Video
+from models.videos import State, Video, ViewDay
 from tests.conftest import PASSWORD
 from tests.handlers.test_api_videos import upload
 
@@ -187,6 +187,8 @@ def test_views_are_counted_once_per_visitor(alice_api, anon, clip, run_jobs):
         time.sleep(0.2)
     time.sleep(0.5)
     assert anon.get(f"/api/v1/videos/{ids['uuid']}").json()["views"] == 1
+    # and kept per day, for the trending order
+    assert [(d.day, d.views) for d in ViewDay.select()] == [(trending.today(), 1)]
 
 
 def test_a_private_videos_views_are_checked_every_time(server, alice_api, anon, clip, run_jobs):

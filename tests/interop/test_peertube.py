@@ -9,11 +9,13 @@ import collections
 import os
 import re
 import secrets
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
+from app.federation import redundancy
 from models.federation import InboxActivity
 from tests.conftest import PASSWORD, Client, LiveServer
 from tests.handlers.test_api_videos import upload
@@ -329,6 +331,45 @@ def test_shoal_mirrors_a_peertube_video_and_peertube_lists_the_mirror(
         return [r["baseUrl"] for r in video["streamingPlaylists"][0]["redundancies"]]
 
     assert base in wait_for("Shoal listed as a mirror by PeerTube", mirrors_on_peertube)
+
+
+def test_a_shoal_strategy_mirrors_a_new_peertube_video_until_peertube_is_no_longer_allowed(
+    world, peertube: PeerTube, shoal: LiveServer, interop_clip: Path
+):
+    name = f"PeerTube newest {world.suffix}"
+    uuid = peertube.upload(world.pt_user, f"pt{world.suffix}_channel", name, interop_clip)
+    wait_for(
+        "the newest PeerTube video playable on Shoal",
+        lambda: (shoal_video(shoal, uuid) or {}).get("streamingPlaylists"),
+    )
+    root = shoal.client()
+    root.token("root", PASSWORD)
+    allowed = root.put(
+        f"/api/v1/server/redundancy/{peertube.host}", json={"redundancyAllowed": True}
+    )
+    assert allowed.status_code == 204, allowed.text
+    with shoal.use():
+        redundancy.save(
+            replace(
+                redundancy.get(),
+                strategies=(redundancy.Strategy("recently-added", 1024**3, 3600, min_views=0),),
+                free_floor=0,
+            )
+        )
+        notes = redundancy.run(shoal.settings)
+    assert f"recently-added: mirroring {name!r}" in " ".join(notes), notes
+
+    def mirrors_on_peertube() -> list[str]:
+        video = peertube.get(f"/api/v1/videos/{uuid}", peertube.root).json()
+        return [r["baseUrl"] for r in video["streamingPlaylists"][0]["redundancies"]]
+
+    base = f"{shoal.url}/static/redundancy/hls/{uuid}"
+    assert base in wait_for("Shoal's strategy copy listed by PeerTube", mirrors_on_peertube)
+
+    # No longer allowed: the copy goes, with Undo{CacheFile}; PeerTube stops listing it.
+    stop = root.put(f"/api/v1/server/redundancy/{peertube.host}", json={"redundancyAllowed": False})
+    assert stop.status_code == 204
+    wait_for("PeerTube forgetting Shoal's copy", lambda: base not in mirrors_on_peertube())
 
 
 # A PeerTube log record starts with "[host:port] date time level: message".
