@@ -316,7 +316,12 @@ def _run_one(settings: Settings, policy: Policy, strategy: Strategy, now: dt.dat
             break
         for victim in victims:
             notes.append(_evict(settings, held, victim, f"{video.name!r} ranks higher"))
-        mirroring.request(settings, video, strategy=strategy.name)
+        try:
+            with db.atomic():
+                mirroring.request(settings, video, strategy=strategy.name)
+        except (mirroring.MirrorError, peewee.IntegrityError):  # another worker, just now
+            notes.append(f"{strategy.name}: {video.name!r} is being mirrored already")
+            break
         notes.append(f"{strategy.name}: mirroring {video.name!r} ({need} bytes)")
         break
     return notes
