@@ -63,6 +63,13 @@ def test_uploaded_video_is_transcoded_and_published_with_hls(alice_api, anon, cl
     ranged = anon.get(first["fileUrl"], headers={"Range": f"bytes={start}-{end}"})
     assert ranged.status_code == 206
     assert hashlib.sha256(ranged.content).hexdigest() == sha[name][f"{start}-{end}"]
+    # A cheap validator (size and time, not a hash of the whole file): a cache asks again
+    # and gets 304 until the file changes.
+    etag = ranged.headers["Etag"]
+    again = anon.get(first["fileUrl"], headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    size = first["size"]
+    assert etag == f'"{size:x}-' + etag.split("-")[-1] and len(etag) < 40
     assert anon.get(video["thumbnailPath"]).headers["Content-Type"] == "image/jpeg"
     assert anon.get(video["previewPath"]).status_code == 200
 

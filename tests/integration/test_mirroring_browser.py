@@ -1,6 +1,7 @@
 """In a real browser: origin and mirror each send part of the segments; when the origin's
 media stop answering mid-playback the mirror plays the video to the end; a mirror whose
-copy goes bad is refused and the origin sends its part."""
+copy goes bad is refused and the origin sends its part; with the origin gone altogether, a
+viewer on the mirror's page plays the whole video."""
 
 from __future__ import annotations
 
@@ -105,9 +106,17 @@ def test_origin_and_mirror_share_the_segments_and_each_stands_in_for_the_other(
 
     # The mirror's copy goes bad: what it sends is refused, the origin sends it instead.
     copy_dir = mirror.settings.media_dir / "mirrors" / ids["uuid"]
-    for media in copy_dir.glob("*-fragmented.mp4"):
+    good = {media: media.read_bytes() for media in copy_dir.glob("*-fragmented.mp4")}
+    for media in good:
         media.write_bytes(bytes(media.stat().st_size))
     for p2p in (True, False):
         viewer = Viewer(chromium, watch, p2p=p2p).play_to_end()
         # Left out after its first bad segment (one per rendition at most).
         assert len(viewer.from_(mirror)) <= 2 and len(viewer.from_(origin)) >= 5, viewer.served
+
+    # The origin is gone altogether: a viewer on the mirror's own page plays it all.
+    for media, data in good.items():
+        media.write_bytes(data)
+    origin.stop()
+    viewer = Viewer(chromium, f"{mirror.url}/w/{ids['shortUUID']}").play_to_end()
+    assert len(viewer.from_(mirror)) >= 5 and viewer.from_(origin) == [], viewer.served
