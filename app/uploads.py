@@ -152,7 +152,7 @@ def expire_idle(settings: Settings, now: dt.datetime | None = None) -> int:
     """
     cutoff = (now or utcnow()) - IDLE_LIFETIME
     expired = 0
-    for upload in Upload.select().where(Upload.updated_at < cutoff):
+    for upload in list(Upload.select().where(Upload.updated_at < cutoff)):  # read, then write
         deleted = (
             Upload.delete().where((Upload.id == upload.id) & (Upload.updated_at < cutoff)).execute()
         )

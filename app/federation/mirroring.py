@@ -211,10 +211,12 @@ def extend_due(settings: Settings) -> int:
     """Renew the announcement of every copy that expires within EXTEND_BEFORE: a later
     expiry, told to the origin with Update{CacheFile}. Safe twice (a renewed copy is
     no longer due)."""
-    due = Mirror.select().where(
-        (Mirror.actor == actors.server_actor())
-        & (Mirror.state == "ready")
-        & (Mirror.expires_at < utcnow() + EXTEND_BEFORE)
+    due = list(  # read before writing (see redundancy.allow_host)
+        Mirror.select().where(
+            (Mirror.actor == actors.server_actor())
+            & (Mirror.state == "ready")
+            & (Mirror.expires_at < utcnow() + EXTEND_BEFORE)
+        )
     )
     renewed = 0
     for mirror in due:

@@ -138,7 +138,9 @@ def allow_host(settings: Settings, host: str, allowed: bool) -> None:
         (hosts.add if allowed else hosts.discard)(host)
         save(replace(policy, hosts=tuple(hosts)))
     if not allowed:
-        for mirror in _copies().where(Actor.host == host):
+        # Read before writing: on SQLite an open read cursor while writing deadlocks
+        # with another writer (the worker).
+        for mirror in list(_copies().where(Actor.host == host)):
             mirroring.remove(settings, mirror)
 
 
