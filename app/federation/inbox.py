@@ -215,8 +215,9 @@ def apply(settings: Settings, activity: dict) -> None:
             social.receive_undo_rating(settings, sender, inner)
         elif inner.get("type") == "Announce":
             social.receive_undo_share(sender, inner)
-        elif inner.get("type") == "CacheFile":
-            mirror = mirrors.withdraw(sender, inner)
+        elif inner.get("type") in ("CacheFile", "Create"):  # PeerTube: Undo{Create{CacheFile}}
+            cache_file = inner if inner.get("type") == "CacheFile" else inner.get("object")
+            mirror = mirrors.withdraw(sender, cache_file)
             if mirror is not None:
                 mirrors.forward(activity, mirror, sender)
         elif FORWARDED in activity:  # only a mirror's end is taken from a forwarder

@@ -189,9 +189,11 @@ def announce(settings: Settings, mirror: Mirror, kind: str) -> None:
     server = actors.server_actor()
     server_url = actors.actor_url(settings, server)
     obj = cache_file(settings, mirror)
+    audience = {"to": [actors.PUBLIC], "cc": [f"{server_url}/followers"]}
+    if kind == "Undo":  # PeerTube undoes the Create{CacheFile}, not the CacheFile itself
+        obj = activity("Create", server_url, obj, activity_id=mirror.ap_id, **audience)
     suffix = {"Create": "", "Update": f"/updates/{iso(utcnow())}", "Undo": "/undo"}[kind]
-    body = activity(kind, server_url, obj, activity_id=f"{mirror.ap_id}{suffix}",
-                    to=[actors.PUBLIC], cc=[f"{server_url}/followers"])  # fmt: skip
+    body = activity(kind, server_url, obj, activity_id=f"{mirror.ap_id}{suffix}", **audience)
     queue_activity(server, body, _origin_inboxes(video))
 
 

@@ -145,7 +145,8 @@ def test_a_full_budget_makes_room_only_for_a_better_video_after_the_minimum_life
     assert any("removed the copy" in n and "'star' ranks higher" in n for n in notes)
     # The removed ready copy was withdrawn from its origin with Undo{CacheFile}.
     (undo,) = OutActivity.select().where(OutActivity.type == "Undo")
-    assert json.loads(undo.body)["object"]["type"] == "CacheFile"
+    undone = json.loads(undo.body)["object"]  # PeerTube's shape: Undo{Create{CacheFile}}
+    assert undone["type"] == "Create" and undone["object"]["type"] == "CacheFile"
     assert sorted(d.inbox for d in Delivery.select()) == [
         "https://a.example/a/ann/inbox", "https://a.example/c/films/inbox"
     ]  # fmt: skip
