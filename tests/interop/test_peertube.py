@@ -299,7 +299,14 @@ def test_peertube_mirrors_a_shoal_video_and_shoal_lists_the_mirror(
     assert mirror["baseUrl"].startswith(peertube.url)
     # PeerTube copied the files from Shoal and serves them itself.
     listed = peertube.get("/api/v1/server/redundancy/videos", peertube.root, target="remote-videos")
-    assert uuid in [v["uuid"] for v in listed.json()["data"]]
+    (item,) = [v for v in listed.json()["data"] if v["uuid"] == uuid]
+    # PeerTube's admin removes its copy: its Undo{Create{CacheFile}} reaches Shoal.
+    (copy,) = item["redundancies"]["streamingPlaylists"]
+    response = peertube.http.delete(
+        f"/api/v1/server/redundancy/videos/{copy['id']}", headers=peertube.root
+    )
+    assert response.status_code == 204, response.text
+    wait_for("Shoal forgetting PeerTube's mirror", lambda: mirrors_on_shoal() == [])
 
 
 def test_shoal_mirrors_a_peertube_video_and_peertube_lists_the_mirror(
