@@ -21,6 +21,7 @@ from app.settings import Settings
 from app.videos import back_catalogue, find_video
 from models.accounts import Account, Channel
 from models.federation import Actor
+from models.moderation import shown
 from models.videos import Privacy, State, Video
 
 log = logging.getLogger(__name__)
@@ -49,13 +50,15 @@ def contains(column, text: str) -> NodeList:
     return NodeList((fn.LOWER(column), SQL("LIKE"), pattern, SQL("ESCAPE '\\'")))
 
 
-def videos_query(settings: Settings, q: str):
-    """Listed videos matching `q` by name or tag, or the one video a URL names."""
+def videos_query(settings: Settings, q: str, viewer_id: int | None = None):
+    """Listed videos matching `q` by name or tag, or the one video a URL names; never a
+    blocked one, nor one muted by the server or the viewer."""
     base = (
         Video.select(Video, Channel, Account)
         .join(Channel)
         .join(Account)
         .where((Video.state == State.PUBLISHED) & (Video.privacy != Privacy.PRIVATE))
+        .where(shown(viewer_id))
     )
     q = q.strip()
     if q.startswith(("http://", "https://")):

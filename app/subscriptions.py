@@ -13,6 +13,7 @@ from app.settings import Settings
 from app.videos import back_catalogue
 from models.accounts import Account, Channel, User
 from models.federation import Actor, Follow, FollowState
+from models.moderation import shown
 from models.videos import Privacy, State, Video
 
 
@@ -94,5 +95,6 @@ def subscription_videos_query(user: User):
             & (Video.privacy == Privacy.PUBLIC)
             & (Video.state == State.PUBLISHED)
             & ~back_catalogue()
+            & shown(user.id)
         )
     )

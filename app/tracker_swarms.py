@@ -77,6 +77,7 @@ from app.media.hls import format_frame_rate
 from app.settings import Settings
 from app.videos import media_url
 from models import db
+from models.moderation import unblocked_videos
 from models.videos import Privacy, State, Video, VideoFile
 
 log = logging.getLogger(__name__)
@@ -240,6 +241,7 @@ def all_infohashes(settings: Settings) -> set[bytes]:
             (Video.state == State.PUBLISHED)
             & (Video.privacy != Privacy.PRIVATE)
             & (Video.hls_master != "")
+            & unblocked_videos()
         )
     )
     files: dict[int, list[VideoFile]] = {v.id: [] for v in videos}

@@ -23,6 +23,7 @@ from app.media.transcode import transcode
 from app.settings import Settings
 from models import db, utcnow
 from models.accounts import Account, Channel, User
+from models.moderation import hidden_video, shown
 from models.uploads import Upload
 from models.videos import Privacy, State, Storyboard, Video, VideoFile, save_storyboard
 
@@ -93,8 +94,9 @@ def can_manage(video: Video, user: User | None) -> bool:
 
 
 def can_view(video: Video, user: User | None) -> bool:
-    """Private videos are for their owner and the server's moderators only."""
-    if video.privacy != Privacy.PRIVATE:
+    """Private videos, blocked ones and those of blocked users are for their owner and the
+    server's moderators only."""
+    if video.privacy != Privacy.PRIVATE and not hidden_video(video):
         return True
     return can_manage(video, user)
 
@@ -111,7 +113,8 @@ def listed_query(
     public = (Video.privacy == Privacy.PUBLIC) & (Video.state == State.PUBLISHED)
     if viewer is not None and account is not None and account.user_id == viewer.id:
         return query  # an owner sees all their videos on their own pages, in any state
-    return query.where(public & ~back_catalogue())
+    # Not blocked, owner not blocked, not muted by the server or the viewer.
+    return query.where(public & ~back_catalogue() & shown(viewer.id if viewer else None))
 
 
 def back_catalogue():

@@ -9,16 +9,20 @@ from __future__ import annotations
 from app import events, feeds, notifications, videos
 from app.federation import publish, redundancy
 from app.federation import social as federation_social
+from app.moderation import abuse_notices, blocks, notices
 
 
 def connect() -> None:
     """Register every listener of app/events.py."""
     for name, listener in (
+        *blocks.LISTENERS,  # first: auto-block a new video before anyone hears of it
         *videos.LISTENERS,
         *publish.LISTENERS,
         *federation_social.LISTENERS,
         *notifications.LISTENERS,
         *feeds.LISTENERS,
         *redundancy.LISTENERS,
+        *notices.LISTENERS,
+        *abuse_notices.LISTENERS,
     ):
         events.listen(name, listener)

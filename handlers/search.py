@@ -18,7 +18,8 @@ class SearchPageHandler(PageHandler):
         self._render(q, job_id, full=True)
 
     def _render(self, q: str, job_id: int | None, full: bool) -> None:
-        found = list(search.videos_query(self.shoal, q).limit(48)) if q else []
+        viewer = self.user.id if self.user else None
+        found = list(search.videos_query(self.shoal, q, viewer).limit(48)) if q else []
         chans = list(search.channels_query(self.shoal, q).limit(24)) if q else []
         context = {"q": q, "videos": found, "channels": chans, "job_id": job_id}
         if full:

@@ -58,7 +58,7 @@ class HomeHandler(PageHandler):
     @public
     def get(self) -> None:
         local = self.get_argument("scope", "") == "local"
-        query = videos.listed_query()
+        query = videos.listed_query(viewer=self.user)
         if local:
             query = query.where(Video.ap_id.is_null())
         base = "/?scope=local&" if local else "/"

@@ -32,6 +32,8 @@ class User(BaseModel):
     video_quota = peewee.BigIntegerField(default=-1)
     video_quota_daily = peewee.BigIntegerField(default=-1)
     blocked = peewee.BooleanField(default=False)
+    # PeerTube's adminFlags: 1 = trusted, new videos skip the auto-block (see app/moderation)
+    admin_flags = peewee.IntegerField(default=0)
     # Bumped on password change and "sign out everywhere": old cookies stop working.
     session_version = peewee.IntegerField(default=1)
     nsfw_policy = peewee.CharField(max_length=10, default="blur")

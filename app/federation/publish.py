@@ -22,6 +22,7 @@ from app.settings import Settings
 from models import utcnow
 from models.accounts import Account, Channel
 from models.federation import Actor, Follow
+from models.moderation import BlockKind, VideoBlock, hidden_video
 from models.videos import Privacy, State, Storyboard, Video, VideoFile
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,8 @@ def run_video_job(settings: Settings, payload: dict) -> None:
     action = payload["action"]
     if action == "delete" or (action == "update" and video.privacy == Privacy.PRIVATE):
         delete_video(settings, video)
+    elif hidden_video(video):
+        return  # blocked (or its owner is): not federated until unblocked
     elif action == "update":
         announce_video(settings, video, update=True)
     else:
@@ -263,6 +266,20 @@ def _on_video_deleted(settings: Settings, video: Video) -> None:
         delete_video(settings, video)
 
 
+def _on_video_blocked(settings: Settings | None, video: Video, block: VideoBlock) -> None:
+    """Unfederated: the other servers delete it (they get it back when it is unblocked)."""
+    published = video.is_local and video.is_published and video.privacy != Privacy.PRIVATE
+    if block.unfederated and published:
+        queue_video(video, "delete")
+
+
+def _on_video_unblocked(settings: Settings | None, video: Video, block: VideoBlock) -> None:
+    """Back: a video the others deleted (or never had) is sent again, else updated."""
+    if video.is_local and video.is_published and video.privacy != Privacy.PRIVATE:
+        fresh = block.unfederated or block.kind == BlockKind.AUTO
+        queue_video(video, "create" if fresh else "update")
+
+
 def _touch(actor: Actor) -> None:
     """An actor's profile changed: its followers get an Update."""
     Actor.update(updated_at=utcnow()).where(Actor.id == actor.id).execute()
@@ -282,6 +299,8 @@ LISTENERS = [
     ("video.published", _on_video_published),
     ("video.updated", _on_video_updated),
     ("video.deleted", _on_video_deleted),
+    ("video.blocked", _on_video_blocked),
+    ("video.unblocked", _on_video_unblocked),
     ("account.updated", _on_account_updated),
     ("channel.updated", _on_channel_updated),
 ]

@@ -40,10 +40,10 @@ class SearchVideosHandler(APIHandler):
     @public
     async def get(self) -> None:
         q = await searched(self)
+        found = search.videos_query(self.shoal, q, self.user.id if self.user else None)
         query = search.tags_filter(
-            search.videos_query(self.shoal, q), self.list_argument("tagsOneOf"),
-            self.list_argument("tagsAllOf"),
-        )  # fmt: skip
+            found, self.list_argument("tagsOneOf"), self.list_argument("tagsAllOf")
+        )
         self.send_videos(query)
 
     def list_argument(self, name: str) -> list[str]:

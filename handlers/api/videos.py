@@ -37,7 +37,7 @@ class VideosHandler(APIHandler):
         sort = self.get_argument("sort", "-publishedAt")
         if not videos.known_sort(sort):
             raise bad_query("sort", sort, "Should have correct sortable column")
-        query = videos.listed_query()
+        query = videos.listed_query(viewer=self.user)
         if self.get_argument("isLocal", None) == "true":
             query = query.where(Video.ap_id.is_null())
         total, rows = videos.page(query, sort, start, count)

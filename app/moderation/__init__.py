@@ -1,0 +1,1 @@
+"""Each server's own rules: video blocks, mutes (blocklists), reports, registrations."""
