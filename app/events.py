@@ -14,6 +14,7 @@ Events (keyword arguments):
 - ``rating.changed`` (video, account, before, after): a like (1), a dislike (-1)
   or none (0) replaced another; ``remote`` is True when it came from another server.
 - ``server.unfollowed`` (settings, host): this server stopped following a server.
+- ``registration.requested`` (registration): someone asked to join (sign-up by approval).
 """
 
 from __future__ import annotations

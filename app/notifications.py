@@ -14,9 +14,10 @@ from app.settings import Settings
 from app.social import mentions
 from app.videos import short_uuid
 from models import utcnow
-from models.accounts import Account, Channel, User
+from models.accounts import Account, Channel, Role, User
 from models.federation import Actor, Follow, FollowState
 from models.notifications import Notification, NotificationType
+from models.registrations import UserRegistration
 from models.social import Comment
 from models.videos import Privacy, Video
 
@@ -33,6 +34,7 @@ SETTINGS = {
     "myVideoTranscodingFailed": NotificationType.MY_VIDEO_TRANSCODING_FAILED,
     "newCommentOnMyVideo": NEW_COMMENT_ON_MY_VIDEO,
     "commentMention": COMMENT_MENTION,
+    "newUserRegistration": NotificationType.NEW_USER_REGISTRATION_REQUEST,
 }
 LABELS = {
     "newVideoFromSubscription": "New videos from my subscriptions",
@@ -41,6 +43,7 @@ LABELS = {
     "myVideoTranscodingFailed": "My video could not be processed",
     "newCommentOnMyVideo": "Someone commented on my video or replied to my comment",
     "commentMention": "Someone mentioned me in a comment",
+    "newUserRegistration": "Someone asks to join this server (moderators)",
 }
 
 
@@ -144,6 +147,10 @@ def describe(settings: Settings, n: Notification) -> tuple[str, str]:
         actor = Actor.get_or_none(Actor.id == n.actor_id)
         who = f"{actor.name}@{actor.host or settings.host}" if actor else "Someone"
         return f"{who} subscribed to you", "/a/" + (actor.name if actor and not actor.host else "")
+    if n.type == NotificationType.NEW_USER_REGISTRATION_REQUEST:
+        registration = UserRegistration.get_or_none(UserRegistration.id == n.registration_id)
+        who = registration.username if registration else "Someone"
+        return f"{who} asks to join this server", "/admin/registrations"
     if video is None:
         return "A video that is gone now", "/"
     link = f"/w/{short_uuid(video.uuid)}"
@@ -200,9 +207,20 @@ def comment_posted(comment: Comment) -> None:
         _create(list(User.select().where(User.id.in_(mentioned))), COMMENT_MENTION, **refs)
 
 
+def registration_requested(registration: UserRegistration) -> None:
+    """Someone asks to join: tell the moderators and administrators."""
+    moderators = list(
+        User.select().where(User.role.in_([Role.ADMIN, Role.MODERATOR]) & ~User.blocked)
+    )
+    _create(
+        moderators, NotificationType.NEW_USER_REGISTRATION_REQUEST, registration=registration.id
+    )
+
+
 # Domain events this module reacts to, registered by app/wiring.py: (event, listener).
 LISTENERS: list[tuple[str, Any]] = [
     ("video.published", video_published),
     ("video.failed", video_failed),
     ("comment.posted", comment_posted),
+    ("registration.requested", registration_requested),
 ]

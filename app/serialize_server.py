@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import about
+from app import about, registrations
 from app.settings import Settings
 from models.accounts import User
 from models.videos import Privacy, State, Video
@@ -15,6 +15,7 @@ SOFTWARE_VERSION = "0.1.0"
 def nodeinfo(settings: Settings) -> dict[str, Any]:
     """NodeInfo 2.0, software name `shoal`, with PeerTube's metadata keys."""
     info = about.get(settings)
+    signup = registrations.policy(settings)
     users = User.select().where(~User.blocked).count()
     local_videos = (
         Video.select()
@@ -30,7 +31,7 @@ def nodeinfo(settings: Settings) -> dict[str, Any]:
         "software": {"name": "shoal", "version": SOFTWARE_VERSION},
         "protocols": ["activitypub"],
         "services": {"inbound": [], "outbound": ["atom1.0", "rss2.0"]},
-        "openRegistrations": settings.registration_open,
+        "openRegistrations": signup.allowed,
         "usage": {
             # Sign-ins are not tracked, so every unblocked user counts as active.
             "users": {"total": users, "activeMonth": users, "activeHalfyear": users},
@@ -51,7 +52,10 @@ def nodeinfo(settings: Settings) -> dict[str, Any]:
                     "web_videos": {"enabled": False},
                     "enabledResolutions": sorted(settings.ladder),
                 },
-                "signup": {"allowed": settings.registration_open},
+                "signup": {
+                    "allowed": signup.allowed,
+                    "requiresApproval": signup.requires_approval,
+                },
             },
         },
     }

@@ -26,6 +26,7 @@ from handlers import (
     feeds,
     media,
     notifications,
+    registrations,
     search,
     subscriptions,
     tracker,
@@ -39,6 +40,7 @@ from handlers.api import listings as api_listings
 from handlers.api import notifications as api_notifications
 from handlers.api import ratings as api_ratings
 from handlers.api import redundancy as api_redundancy
+from handlers.api import registrations as api_registrations
 from handlers.api import search as api_search
 from handlers.api import server as api_server
 from handlers.api import subscriptions as api_subscriptions
@@ -75,6 +77,7 @@ def routes() -> list[tuple]:
         *api_subscriptions.ROUTES,
         *api_notifications.ROUTES,
         *api_ratings.ROUTES,  # before api_users: /users/me/videos/{id}/rating
+        *api_registrations.ROUTES,
         *api_users.ROUTES,
         *api_uploads.ROUTES,
         *api_listings.ROUTES,  # before api_videos: /videos/categories is not a video id
@@ -93,6 +96,7 @@ def routes() -> list[tuple]:
         *embed.ROUTES,
         *about.ROUTES,
         *accounts.ROUTES,
+        *registrations.ROUTES,
         *admin.ROUTES,
         *search.ROUTES,
         *subscriptions.ROUTES,
@@ -128,6 +132,7 @@ def make_app(settings: Settings, **overrides: object) -> tornado.web.Application
         "static_path": str(ASSETS),
         "static_url_prefix": "/assets/",
         "login_limiter": RateLimiter(settings.login_attempts_per_minute, 60),
+        "signup_limiter": RateLimiter(1, 3600),  # its limit: the admin's, read at each sign-up
         "view_counter": ViewCounter(),
         "compress_response": True,
         "websocket_ping_interval": 30,

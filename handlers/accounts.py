@@ -1,10 +1,10 @@
-"""Sign in, sign out, registration, and the public account page."""
+"""Sign in, sign out, settings, and the public account page (sign-up: handlers/registrations.py)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from app import auth, channels, feed_tokens, p2p, videos
+from app import auth, channels, feed_tokens, p2p, registrations, videos
 from app.federation import actors
 from app.ratelimit import RateLimiter
 from handlers.base import PageHandler, Problem, public
@@ -48,8 +48,12 @@ class LoginHandler(PageHandler):
         try:
             user = auth.authenticate(username, password)
         except auth.AuthError as err:
-            self.set_status(400)
-            self.render_page("login.mako", error=str(err), username=username, next=target)
+            # no email is sent: an applicant learns here what became of their request
+            refusal = registrations.sign_in_refusal(username, password)
+            self.set_status(403 if refusal else 400)
+            self.render_page(
+                "login.mako", error=refusal or str(err), username=username, next=target
+            )
             return
         self.start_session(user)
         self.redirect_see_other(target)
@@ -58,46 +62,6 @@ class LoginHandler(PageHandler):
 class LogoutHandler(PageHandler):
     def post(self) -> None:
         self.end_session()
-        self.redirect_see_other("/")
-
-
-class RegisterHandler(PageHandler):
-    def _closed(self) -> bool:
-        if self.shoal.registration_open:
-            return False
-        self.set_status(403)
-        self.render_page("register.mako", closed=True, errors={}, values={})
-        return True
-
-    @public
-    def get(self) -> None:
-        if not self._closed():
-            self.render_page("register.mako", closed=False, errors={}, values={})
-
-    @public
-    def post(self) -> None:
-        if self._closed():
-            return
-        values = {k: self.get_body_argument(k, "") for k in ("username", "email", "display_name")}
-        password = self.get_body_argument("password", "")
-        try:
-            user = auth.create_user(
-                self.shoal,
-                values["username"],
-                password,
-                email=values["email"] or None,
-                display_name=values["display_name"] or None,
-            )
-        except auth.AuthError as err:
-            self.set_status(400)
-            self.render_page(
-                "register.mako",
-                closed=False,
-                errors={err.field or "username": str(err)},
-                values=values,
-            )
-            return
-        self.start_session(user)
         self.redirect_see_other("/")
 
 
@@ -180,7 +144,6 @@ class SettingsHandler(PageHandler):
 ROUTES = [
     (r"/login", LoginHandler),
     (r"/logout", LogoutHandler),
-    (r"/signup", RegisterHandler),
     (r"/settings", SettingsHandler),
     (r"/a/(?P<name>[A-Za-z0-9._@:-]+)", AccountPageHandler),
     (r"/accounts/(?P<name>[A-Za-z0-9._@:-]+)", AccountPageHandler),

@@ -80,6 +80,7 @@ def all_models() -> list[type[BaseModel]]:
     from models.jobs import Job
     from models.notifications import Notification
     from models.redundancy import Mirror
+    from models.registrations import UserRegistration
     from models.server import ServerSetting
     from models.social import Comment, Rating, Share
     from models.uploads import Upload
@@ -87,6 +88,6 @@ def all_models() -> list[type[BaseModel]]:
 
     return [
         User, Actor, Account, Channel, OAuthClient, OAuthToken, Video, VideoFile, Job, Upload,
-        Follow, InboxActivity, OutActivity, Delivery, Notification, ServerSetting, Storyboard,
-        Comment, Rating, Share, Mirror, ViewDay,
+        Follow, InboxActivity, OutActivity, Delivery, UserRegistration, Notification,
+        ServerSetting, Storyboard, Comment, Rating, Share, Mirror, ViewDay,
     ]  # fmt: skip

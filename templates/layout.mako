@@ -1,6 +1,7 @@
 <%doc>The page frame. Pages inherit it; the XSRF token reaches every HTMX request via hx-headers.</%doc>
 <%namespace file="_bell.mako" import="bell"/>
 <%! from app.notifications import unread_count as unread_notifications %>
+<%! from app.registrations import policy as signup_policy %>
 <!doctype html>
 <html lang="en">
 <head>
@@ -34,6 +35,9 @@
     <a href="/my-channels">My channels</a>
     <a href="/a/${user.username}">@${user.username}</a>
     <a href="/settings">Settings</a>
+    % if user.is_moderator:
+    <a href="/admin/registrations">Registrations</a>
+    % endif
     % if user.is_admin:
     <a href="/admin/users">Users</a>
     <a href="/admin/federation">Federation</a>
@@ -46,7 +50,7 @@
     </form>
   % else:
     <a href="/login">Sign in</a>
-    % if settings.registration_open:
+    % if signup_policy(settings).allowed:
     <a href="/signup" class="button">Create an account</a>
     % endif
   % endif

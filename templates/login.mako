@@ -1,4 +1,5 @@
 <%inherit file="layout.mako"/>
+<%! from app.registrations import policy as signup_policy %>
 <%block name="title">Sign in · ${settings.instance_name}</%block>
 <section class="form-page">
 <h1>Sign in</h1>
@@ -12,7 +13,7 @@
   <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
   <button type="submit" class="button primary">Sign in</button>
 </form>
-% if settings.registration_open:
-<p>No account yet? <a href="/signup">Create one</a>.</p>
+% if signup_policy(settings).allowed:
+<p>No account yet? <a href="/signup">${'Ask to join' if signup_policy(settings).requires_approval else 'Create one'}</a>.</p>
 % endif
 </section>

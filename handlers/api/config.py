@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import about, auth, p2p
+from app import about, auth, p2p, registrations
 from app.constants import VIDEO_EXTENSIONS
 from app.ratelimit import RateLimiter
 from handlers.base import APIHandler, Problem, public
@@ -15,6 +15,7 @@ class ConfigHandler(APIHandler):
     def get(self) -> None:
         s = self.shoal
         sharing = p2p.get().enabled
+        signup = registrations.policy(s)
         self.send(
             {
                 "instance": {
@@ -30,10 +31,10 @@ class ConfigHandler(APIHandler):
                 "serverVersion": SERVER_VERSION,
                 "serverCommit": "shoal",
                 "signup": {
-                    "allowed": s.registration_open,
-                    "allowedForCurrentIP": s.registration_open,
+                    "allowed": signup.allowed,
+                    "allowedForCurrentIP": signup.allowed,
                     "minimumAge": 16,
-                    "requiresApproval": False,
+                    "requiresApproval": signup.requires_approval,
                     "requiresEmailVerification": False,
                 },
                 "client": {

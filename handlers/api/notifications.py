@@ -34,6 +34,9 @@ def notification_json(handler: APIHandler, n: Notification) -> dict:
             }
     if n.type in (notifications.NEW_COMMENT_ON_MY_VIDEO, notifications.COMMENT_MENTION):
         data["comment"] = comment_json(handler, n)
+    elif n.registration_id:
+        registration = n.registration
+        data["registration"] = {"id": registration.id, "username": registration.username}
     elif n.actor_id:
         actor = n.actor
         data["actorFollow"] = {

@@ -1,4 +1,4 @@
-"""/api/v1/users/me and /api/v1/users (registration, admin creation)."""
+"""/api/v1/users/me and /api/v1/users (admin creation); sign-up is handlers/api/registrations.py."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from app import auth, p2p, serialize, videos
 from app.validation import Field, ValidationError
-from handlers.base import APIHandler, Problem, invalid, public
+from handlers.base import APIHandler, Problem, invalid
 from models.accounts import Role, User
 
 UPDATE_ME = {"p2pEnabled": Field(bool, "Should have a valid p2p enabled boolean")}
@@ -105,26 +105,6 @@ def _create(handler: APIHandler, data: dict, role: Role, channel_field: str) -> 
         raise Problem(status, str(err), invalid_params={field: (None, str(err))}) from None
 
 
-class RegisterHandler(APIHandler):
-    """POST /api/v1/users/register: open sign-up, when the admin allows it."""
-
-    def check_xsrf_cookie(self) -> None:
-        pass  # anonymous JSON call: no session to ride on
-
-    @public
-    def post(self) -> None:
-        if not self.shoal.registration_open:
-            raise Problem(403, "User registration is not enabled.")
-        data = self.body_fields(REGISTER)
-        channel = data.pop("channel", None) or {}
-        if channel.get("name") == data["username"]:
-            raise Problem(400, "Channel name cannot be the same as user username.")
-        data["channelName"] = channel.get("name")
-        data["channelDisplayName"] = channel.get("displayName")
-        _create(self, data, Role.USER, "channel.name")
-        self.no_content()
-
-
 def admin_user_json(handler: APIHandler, user) -> dict:
     data = serialize.user_json(handler.shoal, user, auth.account_of(user), auth.channels_of(user))
     return data
@@ -200,7 +180,6 @@ ROUTES = [
     (r"/api/v1/users/me", MeHandler),
     (r"/api/v1/users/me/video-quota-used", MyQuotaHandler),
     (r"/api/v1/users/me/videos", MyVideosHandler),
-    (r"/api/v1/users/register", RegisterHandler),
     (r"/api/v1/users", UsersHandler),
     (r"/api/v1/users/(?P<user_id>\d{1,9})", UserHandler),
 ]
