@@ -14,6 +14,7 @@ from app.settings import Settings
 from app.social import mentions
 from app.videos import short_uuid
 from models import utcnow
+from models.abuses import Abuse
 from models.accounts import Account, Channel, Role, User
 from models.federation import Actor, Follow, FollowState
 from models.notifications import Notification, NotificationType
@@ -34,6 +35,9 @@ SETTINGS = {
     "myVideoTranscodingFailed": NotificationType.MY_VIDEO_TRANSCODING_FAILED,
     "newCommentOnMyVideo": NEW_COMMENT_ON_MY_VIDEO,
     "commentMention": COMMENT_MENTION,
+    "abuseAsModerator": NotificationType.NEW_ABUSE_FOR_MODERATORS,
+    "abuseStateChange": NotificationType.ABUSE_STATE_CHANGE,
+    "abuseNewMessage": NotificationType.ABUSE_NEW_MESSAGE,
     "newUserRegistration": NotificationType.NEW_USER_REGISTRATION_REQUEST,
 }
 LABELS = {
@@ -43,6 +47,9 @@ LABELS = {
     "myVideoTranscodingFailed": "My video could not be processed",
     "newCommentOnMyVideo": "Someone commented on my video or replied to my comment",
     "commentMention": "Someone mentioned me in a comment",
+    "abuseAsModerator": "Someone reported a video, a comment or an account (moderators)",
+    "abuseStateChange": "A moderator decided on my report",
+    "abuseNewMessage": "A new message about a report",
     "newUserRegistration": "Someone asks to join this server (moderators)",
 }
 
@@ -151,6 +158,8 @@ def describe(settings: Settings, n: Notification) -> tuple[str, str]:
         registration = UserRegistration.get_or_none(UserRegistration.id == n.registration_id)
         who = registration.username if registration else "Someone"
         return f"{who} asks to join this server", "/admin/registrations"
+    if n.type in ABUSE_TYPES:
+        return _describe_abuse(n)
     if video is None:
         return "A video that is gone now", "/"
     link = f"/w/{short_uuid(video.uuid)}"
@@ -161,6 +170,28 @@ def describe(settings: Settings, n: Notification) -> tuple[str, str]:
     if n.type == NotificationType.MY_VIDEO_PUBLISHED:
         return f"Your video “{video.name}” is ready to watch", link
     return f"Your video “{video.name}” could not be processed", link
+
+
+ABUSE_TYPES = (
+    NotificationType.NEW_ABUSE_FOR_MODERATORS,
+    NotificationType.ABUSE_STATE_CHANGE,
+    NotificationType.ABUSE_NEW_MESSAGE,
+)
+
+
+def _describe_abuse(n: Notification) -> tuple[str, str]:
+    abuse = Abuse.get_or_none(Abuse.id == n.abuse_id) if n.abuse_id else None
+    if abuse is None:
+        return "A report that is gone now", "/"
+    mine = abuse.reporter_id is not None and Account.select().where(
+        (Account.id == abuse.reporter_id) & (Account.user == n.user_id)
+    ).exists()
+    link = f"/my-abuses#abuse-{abuse.id}" if mine else f"/admin/abuses/{abuse.id}"
+    if n.type == NotificationType.NEW_ABUSE_FOR_MODERATORS:
+        return f"New report #{abuse.id} ({abuse.kind})", link
+    if n.type == NotificationType.ABUSE_STATE_CHANGE:
+        return f"Your report #{abuse.id} is now {abuse.state_enum.label.lower()}", link
+    return f"New message about report #{abuse.id}", link
 
 
 def _describe_comment(n: Notification, video: Video, link: str) -> tuple[str, str]:

@@ -33,6 +33,7 @@ from handlers import (
     videos,
     wellknown,
 )
+from handlers.api import abuses as api_abuses
 from handlers.api import channels as api_channels
 from handlers.api import comments as api_comments
 from handlers.api import config as api_config
@@ -82,6 +83,7 @@ def routes() -> list[tuple]:
         *api_uploads.ROUTES,
         *api_listings.ROUTES,  # before api_videos: /videos/categories is not a video id
         *api_comments.ROUTES,
+        *api_abuses.ROUTES,
         *api_videos.ROUTES,
         *api_channels.ROUTES,
         *api_server.ROUTES,

@@ -75,6 +75,7 @@ class BaseModel(peewee.Model):
 
 def all_models() -> list[type[BaseModel]]:
     """Every model in creation order (foreign keys after their targets)."""
+    from models.abuses import Abuse, AbuseMessage
     from models.accounts import Account, Channel, OAuthClient, OAuthToken, User
     from models.federation import Actor, Delivery, Follow, InboxActivity, OutActivity
     from models.jobs import Job
@@ -90,4 +91,5 @@ def all_models() -> list[type[BaseModel]]:
         User, Actor, Account, Channel, OAuthClient, OAuthToken, Video, VideoFile, Job, Upload,
         Follow, InboxActivity, OutActivity, Delivery, UserRegistration, Notification,
         ServerSetting, Storyboard, Comment, Rating, Share, Mirror, ViewDay,
+        Abuse, AbuseMessage,
     ]  # fmt: skip

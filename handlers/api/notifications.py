@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from app import notifications, serialize
+from app.moderation import abuse_json
 from app.validation import Field
 from handlers.base import APIHandler
+from models.abuses import Abuse
 from models.notifications import Notification
 from models.videos import Video
 
@@ -34,6 +36,9 @@ def notification_json(handler: APIHandler, n: Notification) -> dict:
             }
     if n.type in (notifications.NEW_COMMENT_ON_MY_VIDEO, notifications.COMMENT_MENTION):
         data["comment"] = comment_json(handler, n)
+    elif n.abuse_id:
+        abuse = Abuse.get_or_none(Abuse.id == n.abuse_id)
+        data["abuse"] = abuse_json.notification_abuse(handler.shoal, abuse) if abuse else None
     elif n.registration_id:
         registration = n.registration
         data["registration"] = {"id": registration.id, "username": registration.username}
