@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from app import auth, p2p, videos
-from app.federation import actors, delivery, follows, mirroring, redundancy
+from app.federation import actors, delivery, follow_policy, follows, mirroring, redundancy
 from handlers.base import PageHandler, Problem
 from models.accounts import User
 from models.federation import Follow
@@ -73,7 +73,8 @@ class FederationPageHandler(AdminMixin):
             requests=follows.server_follow_requests(),
             followers=follows.server_followers(),
             undelivered=delivery.undelivered_servers(),
-            manual=self.shoal.followers_manual_approval,
+            policy=follow_policy.get(self.shoal),
+            policies=follow_policy.POLICIES,
             error=error,
             host=host,
         )
@@ -93,6 +94,13 @@ class FederationPageHandler(AdminMixin):
                 raise Problem(404, "No such follow request.")
         elif action == "unfollow":
             follows.unfollow_host(self.shoal, host)
+        elif action == "policy":
+            try:
+                follow_policy.update(self.get_body_argument("policy", ""))
+            except follow_policy.FollowPolicyError as err:
+                self.set_status(400)
+                self._render(error=str(err), host="")
+                return
         elif action in ("accept", "reject", "remove"):
             row = Follow.get_or_none(Follow.id == self.int_argument_body("follow"))
             if row is None or row.target_id != actors.server_actor().id:

@@ -62,6 +62,7 @@ class SignupHandler(PageHandler):
                 user = registrations.sign_up(self.shoal, applicant, **options)
         except (RegistrationError, auth.AuthError) as err:
             status = getattr(err, "status", 400)
+            status = status if status in (403, 429) else 400  # a form to correct: 400
             if status == 429:
                 self.set_header("Retry-After", "3600")
             self._render({err.field or "form": str(err)}, values, status)

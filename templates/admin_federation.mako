@@ -47,7 +47,15 @@
 </section>
 <section>
 <h2>Followers of this server</h2>
-<p class="meta">New followers are ${'approved by an administrator (SHOAL_FOLLOWERS_MANUAL_APPROVAL=1)' if manual else 'accepted automatically'}.</p>
+<p class="meta">Other servers' follows of this one are ${policies[policy]}.</p>
+<form method="post" action="/admin/federation">${hidden('policy')}
+  <fieldset><legend>Other servers following this one</legend>
+  % for key, label in policies.items():
+  <label class="check"><input type="radio" name="policy" value="${key}"${' checked' if key == policy else ''}> ${label[0].upper() + label[1:]}</label>
+  % endfor
+  </fieldset>
+  <button type="submit" class="button">Save</button>
+</form>
 <table class="admin">
 <thead><tr><th>Follower</th><th>State</th><th></th></tr></thead>
 <tbody>

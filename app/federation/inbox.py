@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 import peewee
 
 from app import jobs, notifications
-from app.federation import actors, backfill, mirrors, publish, remote, social
+from app.federation import actors, backfill, follow_policy, mirrors, publish, remote, social
 from app.federation.fetch import FetchError
 from app.federation.objects import first_id, host_of
+from app.moderation import blocklist
 from app.settings import Settings
 from models import db, utcnow
 from models.federation import Actor, ActorType, Follow, FollowState, InboxActivity
@@ -273,32 +274,44 @@ def _on_follow(settings: Settings, sender: Actor, activity: dict) -> None:
     target = _local_actor(settings, first_id(activity.get("object")))
     if target is None:
         raise InboxError("Follow of an actor this server does not have.")
-    # Other servers following this one wait for the admin when approval is manual.
-    manual = settings.followers_manual_approval and target.type == ActorType.APPLICATION
+    # Other servers following this one: accepted, left to the admin, or refused, as the
+    # admin chose (app/federation/follow_policy.py); people's subscriptions always pass.
+    policy = follow_policy.AUTO
+    if target.type == ActorType.APPLICATION:
+        policy = follow_policy.decision(settings, sender)
+    if blocklist.refused(sender, blocklist.owner_of(target)):
+        policy = follow_policy.REFUSE  # muted by the server, or by the user followed
+    manual, refused = policy == follow_policy.MANUAL, policy == follow_policy.REFUSE
+    state = (
+        FollowState.REJECTED if refused else FollowState.PENDING if manual else FollowState.ACCEPTED
+    )
     with db.atomic():
         row = Follow.get_or_none((Follow.follower == sender) & (Follow.target == target))
         created = row is None
         if row is None:
             row = Follow.create(
-                follower=sender,
-                target=target,
-                state=FollowState.PENDING if manual else FollowState.ACCEPTED,
-                ap_id=first_id(activity["id"]),
+                follower=sender, target=target, state=state, ap_id=first_id(activity["id"])
             )
         elif row.state == FollowState.REJECTED or (row.state == FollowState.PENDING and not manual):
-            Follow.update(state=FollowState.PENDING if manual else FollowState.ACCEPTED).where(
-                Follow.id == row.id
-            ).execute()
+            Follow.update(state=state).where(Follow.id == row.id).execute()
             row = Follow.get_by_id(row.id)
+    if refused and row.state == FollowState.REJECTED:
+        log.info("follow of this server by %s refused", sender.ap_id)
+        publish.accept(settings, row, _named_as_first(activity, row), kind="Reject")
+        return
     if row.state != FollowState.ACCEPTED:
         return
     if created:
         notifications.followed(target, sender)
-    # A repeated Follow gets the same Accept, naming the original follow.
+    publish.accept(settings, row, _named_as_first(activity, row))
+
+
+def _named_as_first(activity: dict, row: Follow) -> dict:
+    """A repeated Follow gets the same answer, naming the original follow."""
     original = dict(activity)
     if row.ap_id:
         original["id"] = row.ap_id
-    publish.accept(settings, row, original)
+    return original
 
 
 def _on_answer(settings: Settings, sender: Actor, obj: Any, *, accepted: bool) -> None:
