@@ -7,7 +7,7 @@ The web application (app/web.py) and the worker (workers/runner.py) call
 from __future__ import annotations
 
 from app import events, feeds, notifications, videos
-from app.federation import publish, redundancy
+from app.federation import flags, publish, redundancy
 from app.federation import social as federation_social
 from app.moderation import abuse_notices, blocks, notices
 
@@ -24,5 +24,6 @@ def connect() -> None:
         *redundancy.LISTENERS,
         *notices.LISTENERS,
         *abuse_notices.LISTENERS,
+        *flags.LISTENERS,
     ):
         events.listen(name, listener)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app import search
-from app.federation import backfill, delivery, follows, inbox, mirroring, publish, remote, social
+from app.federation import (
+    backfill,
+    delivery,
+    flags,
+    follows,
+    inbox,
+    mirroring,
+    publish,
+    remote,
+    social,
+)
 from app.settings import Settings
 
 
@@ -30,4 +40,5 @@ KINDS = {
     social.COUNTS_JOB: _plain(social.run_counts_job),
     social.VIEWS_JOB: _plain(social.run_views_job),
     mirroring.MIRROR_JOB: _plain(mirroring.run_job),
+    flags.FLAG_JOB: _plain(flags.run_flag_job),
 }

@@ -17,7 +17,16 @@ from urllib.parse import urlsplit
 import peewee
 
 from app import jobs, notifications
-from app.federation import actors, backfill, follow_policy, mirrors, publish, remote, social
+from app.federation import (
+    actors,
+    backfill,
+    flags,
+    follow_policy,
+    mirrors,
+    publish,
+    remote,
+    social,
+)
 from app.federation.fetch import FetchError
 from app.federation.objects import first_id, host_of
 from app.moderation import blocklist
@@ -208,6 +217,8 @@ def apply(settings: Settings, activity: dict) -> None:
         _on_follow(settings, sender, activity)
     elif kind in ("Like", "Dislike"):
         social.receive_rating(settings, sender, activity)
+    elif kind == "Flag":
+        flags.receive_flag(settings, sender, activity)
     elif kind == "View":
         social.receive_view(settings, obj)
     elif kind == "Undo":
