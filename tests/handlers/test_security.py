@@ -15,7 +15,9 @@ WRITE_METHODS = ("post", "put", "delete", "patch")
 # Every write open to anonymous visitors, reviewed one by one.
 PUBLIC_WRITES = {
     ("LoginHandler", "post"),
-    ("RegisterHandler", "post"),
+    ("RegisterHandler", "post"),  # open sign-up (API)
+    ("SignupHandler", "post"),  # open sign-up or a request to join (page)
+    ("RequestHandler", "post"),  # a request to join (API)
     ("TokenHandler", "post"),
     ("ViewHandler", "post"),
     ("InboxHandler", "post"),  # authenticated by HTTP signatures, tested in test_inbox
@@ -39,6 +41,7 @@ SAMPLE = {
     "kind": "thumbnails",
     "resolution": "240",
     "user_id": "1",
+    "registration_id": "1",
     "decision": "accept",
     "comment_id": "1",
     "mirror_id": "1",
