@@ -180,9 +180,12 @@ def update_user(user: User, changes: Mapping[str, Any]) -> User:
         user.video_quota_daily = changes["videoQuotaDaily"]
     if "role" in changes:
         user.role = changes["role"]
+    was_blocked = user.blocked
     if "blocked" in changes:
         user.blocked = changes["blocked"]
     user.save()
+    if user.blocked != was_blocked:
+        events.emit("user.blocked", user=user)  # their videos leave or come back
     if user.blocked:
         OAuthToken.delete().where(OAuthToken.user == user).execute()
     return user

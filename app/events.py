@@ -14,6 +14,10 @@ Events (keyword arguments):
 - ``rating.changed`` (video, account, before, after): a like (1), a dislike (-1)
   or none (0) replaced another; ``remote`` is True when it came from another server.
 - ``server.unfollowed`` (settings, host): this server stopped following a server.
+- ``video.blocked`` / ``video.unblocked`` (settings, video, block): app/moderation/blocks.py.
+- ``mutes.changed`` (user: None for the server's own mutes): an account or server muted
+  or unmuted.
+- ``user.blocked`` (user): an administrator blocked or unblocked a user.
 - ``registration.requested`` (registration): someone asked to join (sign-up by approval).
 """
 

@@ -623,4 +623,8 @@ LISTENERS: list[tuple[str, Any]] = [
     ("video.deleted", invalidate),
     ("comment.edited", invalidate),
     ("comment.deleted", invalidate),
+    ("video.blocked", invalidate),
+    ("video.unblocked", invalidate),
+    ("mutes.changed", invalidate),
+    ("user.blocked", invalidate),
 ]

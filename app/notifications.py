@@ -17,6 +17,7 @@ from models import utcnow
 from models.abuses import Abuse
 from models.accounts import Account, Channel, Role, User
 from models.federation import Actor, Follow, FollowState
+from models.moderation import hidden_video
 from models.notifications import Notification, NotificationType
 from models.registrations import UserRegistration
 from models.social import Comment
@@ -39,7 +40,11 @@ SETTINGS = {
     "abuseStateChange": NotificationType.ABUSE_STATE_CHANGE,
     "abuseNewMessage": NotificationType.ABUSE_NEW_MESSAGE,
     "newUserRegistration": NotificationType.NEW_USER_REGISTRATION_REQUEST,
+    "blacklistOnMyVideo": NotificationType.BLACKLIST_ON_MY_VIDEO,
+    "videoAutoBlacklistAsModerator": NotificationType.VIDEO_AUTO_BLACKLIST_FOR_MODERATORS,
 }
+# Kinds that follow another kind's setting (PeerTube: one setting for block and unblock).
+SAME_SETTING = {NotificationType.UNBLACKLIST_ON_MY_VIDEO: NotificationType.BLACKLIST_ON_MY_VIDEO}
 LABELS = {
     "newVideoFromSubscription": "New videos from my subscriptions",
     "myVideoPublished": "My video is ready to watch",
@@ -51,6 +56,8 @@ LABELS = {
     "abuseStateChange": "A moderator decided on my report",
     "abuseNewMessage": "A new message about a report",
     "newUserRegistration": "Someone asks to join this server (moderators)",
+    "blacklistOnMyVideo": "A moderator blocked or unblocked my video",
+    "videoAutoBlacklistAsModerator": "A new video waits for a moderator (moderators)",
 }
 
 
@@ -69,6 +76,7 @@ def update_settings(user: User, values: dict[str, Any]) -> None:
 
 
 def _wanted(users: list[User], kind: NotificationType) -> list[User]:
+    kind = SAME_SETTING.get(kind, kind)
     name = next(n for n, t in SETTINGS.items() if t == kind)
     return [u for u in users if user_settings(u)[name]]
 
@@ -95,8 +103,14 @@ def video_published(video: Video) -> None:
             _create(
                 [User.get_by_id(owner.user_id)], NotificationType.MY_VIDEO_PUBLISHED, video=video.id
             )
-    if video.privacy != Privacy.PUBLIC or not channel.actor_id:
+    if video.privacy != Privacy.PUBLIC or not channel.actor_id or hidden_video(video):
         return
+    tell_subscribers(video)
+
+
+def tell_subscribers(video: Video) -> None:
+    """The local subscribers of the video's channel hear of it."""
+    channel = video.channel
     subscribers = list(
         User.select()
         .join(Account, on=Account.user == User.id)
@@ -104,6 +118,15 @@ def video_published(video: Video) -> None:
         .where((Follow.target == channel.actor_id) & (Follow.state == FollowState.ACCEPTED))
     )
     _create(subscribers, NotificationType.NEW_VIDEO_FROM_SUBSCRIPTION, video=video.id)
+
+
+def tell(users: list[User], kind: NotificationType, **refs: Any) -> int:
+    """Notify these users (those who want this kind), with what it refers to."""
+    return _create(users, kind, **refs)
+
+
+def moderators() -> list[User]:
+    return list(User.select().where(User.role.in_([Role.ADMIN, Role.MODERATOR])))
 
 
 def video_failed(video: Video) -> None:
@@ -169,6 +192,12 @@ def describe(settings: Settings, n: Notification) -> tuple[str, str]:
         return f"New video from {video.channel.display_name}: {video.name}", link
     if n.type == NotificationType.MY_VIDEO_PUBLISHED:
         return f"Your video “{video.name}” is ready to watch", link
+    if n.type == NotificationType.BLACKLIST_ON_MY_VIDEO:
+        return f"Your video “{video.name}” was blocked by the moderators", link
+    if n.type == NotificationType.UNBLACKLIST_ON_MY_VIDEO:
+        return f"Your video “{video.name}” is no longer blocked", link
+    if n.type == NotificationType.VIDEO_AUTO_BLACKLIST_FOR_MODERATORS:
+        return f"A new video waits for a moderator: “{video.name}”", "/admin/moderation"
     return f"Your video “{video.name}” could not be processed", link
 
 

@@ -18,6 +18,7 @@ from app.markdown import truncate
 from app.settings import Settings
 from app.videos import media_url, short_uuid, used_quota
 from models.accounts import Account, Channel, User
+from models.moderation import VideoBlock
 from models.redundancy import live_mirrors
 from models.videos import State, Video, VideoFile
 
@@ -316,13 +317,14 @@ def video_json(
             }
         )
     counts = follow_counts([channel.actor_id, channel.account.actor_id])
+    block = VideoBlock.get_or_none(VideoBlock.video == video.id)
     data.update(
         {
             "description": video.description or None,
             "account": account_json(settings, channel.account, counts),
             "channel": channel_json(settings, channel, counts=counts),
-            "blacklisted": False,
-            "blacklistedReason": None,
+            "blacklisted": block is not None,
+            "blacklistedReason": (block.reason or None) if block is not None else None,
             "streamingPlaylists": playlists,
             "files": web_files(settings, video, files),
             "support": video.support or None,

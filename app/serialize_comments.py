@@ -47,9 +47,16 @@ def comment_json(
     }
 
 
-def threads_json(settings: Settings, video: Video, start: int, count: int, sort: str) -> dict:
-    """GET /api/v1/videos/{id}/comment-threads."""
-    total, page = comments.thread_page(video, start, count, sort)
+def threads_json(
+    settings: Settings,
+    video: Video,
+    start: int,
+    count: int,
+    sort: str,
+    viewer_id: int | None = None,
+) -> dict:
+    """GET /api/v1/videos/{id}/comment-threads (without muted authors)."""
+    total, page = comments.thread_page(video, start, count, sort, viewer_id)
     by_author = comments.replies_by_author(video, [t.id for t in page])
     data = [
         comment_json(

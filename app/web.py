@@ -38,6 +38,7 @@ from handlers.api import channels as api_channels
 from handlers.api import comments as api_comments
 from handlers.api import config as api_config
 from handlers.api import listings as api_listings
+from handlers.api import moderation as api_moderation
 from handlers.api import notifications as api_notifications
 from handlers.api import ratings as api_ratings
 from handlers.api import redundancy as api_redundancy
@@ -77,6 +78,7 @@ def routes() -> list[tuple]:
         *api_config.ROUTES,
         *api_subscriptions.ROUTES,
         *api_notifications.ROUTES,
+        *api_moderation.ROUTES,  # before api_users and api_videos: /videos/blacklist
         *api_ratings.ROUTES,  # before api_users: /users/me/videos/{id}/rating
         *api_registrations.ROUTES,
         *api_users.ROUTES,

@@ -79,6 +79,7 @@ def all_models() -> list[type[BaseModel]]:
     from models.accounts import Account, Channel, OAuthClient, OAuthToken, User
     from models.federation import Actor, Delivery, Follow, InboxActivity, OutActivity
     from models.jobs import Job
+    from models.moderation import Mute, VideoBlock
     from models.notifications import Notification
     from models.redundancy import Mirror
     from models.registrations import UserRegistration
@@ -90,6 +91,6 @@ def all_models() -> list[type[BaseModel]]:
     return [
         User, Actor, Account, Channel, OAuthClient, OAuthToken, Video, VideoFile, Job, Upload,
         Follow, InboxActivity, OutActivity, Delivery, UserRegistration, Notification,
-        ServerSetting, Storyboard, Comment, Rating, Share, Mirror, ViewDay,
+        ServerSetting, Storyboard, Comment, Rating, Share, Mirror, ViewDay, VideoBlock, Mute,
         Abuse, AbuseMessage,
     ]  # fmt: skip

@@ -26,13 +26,14 @@ from app.federation import actors, publish
 from app.federation.delivery import follower_inboxes, queue_activity
 from app.federation.objects import activity, first_id, host_of, parse_datetime
 from app.federation.remote import RemoteError
+from app.moderation import blocklist
 from app.serialize import iso, video_url
 from app.settings import Settings
 from app.social import comments, ratings
 from app.social.comments import comment_url
-from app.videos import find_video
+from app.videos import find_video, owner_id
 from models import utcnow
-from models.accounts import Account, Channel
+from models.accounts import Account, Channel, User
 from models.federation import Actor
 from models.jobs import Job, JobState
 from models.social import Comment, Share
@@ -420,6 +421,8 @@ def receive_note(
             "Note %s answers nothing known here (%s); ignored", ap_id[:300], (target or "")[:300]
         )
         return None
+    if blocklist.refused(sender, User.get_or_none(User.id == owner_id(video))):
+        raise RemoteError("the comment's author is muted by this server or the video's owner")
     content = obj.get("content") if isinstance(obj.get("content"), str) else ""
     text = content if obj.get("mediaType") == "text/markdown" else html_to_text(content)
     author = _author(sender)

@@ -53,24 +53,25 @@ def page(
 ) -> CommentsView:
     """Threads newest first from ``start``; ``open_thread`` shows all its replies."""
     view = CommentsView(video, comments.Viewer(video, user), settings.host)
-    view.total, view.threads = comments.thread_page(video, start, PAGE)
+    viewer = user.id if user is not None else None
+    view.total, view.threads = comments.thread_page(video, start, PAGE, viewer_id=viewer)
     if start + PAGE < view.total:
         view.next_start = start + PAGE
     ids = [t.id for t in view.threads]
-    view.replies = comments.first_replies(ids, SHOWN_REPLIES)
+    view.replies = comments.first_replies(ids, SHOWN_REPLIES, viewer)
     full = [t.id for t in view.threads if len(view.replies[t.id]) >= SHOWN_REPLIES]
     totals = comments.reply_totals(full)
     for t in view.threads:
         t.reply_total = totals.get(t.id, 0)
         if t.id == open_thread:
-            view.replies[t.id] = comments.replies_of(t)
+            view.replies[t.id] = comments.replies_of(t, viewer)
     return _with_mentions(view)
 
 
 def thread(settings: Settings, video: Video, user: User | None, root: Comment) -> CommentsView:
     """One thread with every reply (the "load more replies" fragment)."""
     view = CommentsView(video, comments.Viewer(video, user), settings.host, threads=[root])
-    view.replies = {root.id: comments.replies_of(root)}
+    view.replies = {root.id: comments.replies_of(root, user.id if user is not None else None)}
     return _with_mentions(view)
 
 

@@ -9,6 +9,7 @@ import peewee
 from app import events
 from models import db, utcnow
 from models.accounts import Account, User
+from models.moderation import muted_accounts, muted_hosts
 from models.social import MAX_COMMENT, Comment
 from models.videos import Privacy, Video
 
@@ -149,11 +150,23 @@ def comment_url(base_url: str, comment: Comment, video: Video | None = None) -> 
 THREAD_SORTS = ("-createdAt", "createdAt", "-totalReplies")
 
 
+def _unmuted(viewer_id: int | None) -> peewee.Expression:
+    """Comments whose author is not muted by the server or the viewer (Account joined)."""
+    return Account.id.is_null() | (
+        Account.id.not_in(muted_accounts(viewer_id)) & Account.host.not_in(muted_hosts(viewer_id))
+    )
+
+
 def thread_page(
-    video: Video, start: int = 0, count: int = 20, sort: str = "-createdAt"
+    video: Video,
+    start: int = 0,
+    count: int = 20,
+    sort: str = "-createdAt",
+    viewer_id: int | None = None,
 ) -> tuple[int, list[Comment]]:
     """(total, page) of threads in one of PeerTube's sorts, with their authors and
-    ``reply_count`` (live replies); tombstones without live replies are left out."""
+    ``reply_count`` (live replies); tombstones without live replies, and threads of muted
+    authors, are left out."""
     replies = Comment.alias()
     live = replies.select(peewee.fn.COUNT(replies.id)).where(
         (replies.thread == Comment.id) & replies.deleted_at.is_null()
@@ -163,6 +176,7 @@ def thread_page(
         .join(Account, peewee.JOIN.LEFT_OUTER)
         .where((Comment.video == video) & Comment.thread.is_null())
         .where(Comment.deleted_at.is_null() | (live > 0))
+        .where(_unmuted(viewer_id))
     )
     order = {
         "createdAt": [Comment.id],
@@ -185,7 +199,9 @@ def replies_by_author(video: Video, thread_ids: list[int]) -> dict[int, int]:
     return {row.thread_id: row.n for row in rows}
 
 
-def first_replies(thread_ids: list[int], limit: int) -> dict[int, list[Comment]]:
+def first_replies(
+    thread_ids: list[int], limit: int, viewer_id: int | None = None
+) -> dict[int, list[Comment]]:
     """thread id -> its first ``limit`` replies (tombstones included), with their authors."""
     out: dict[int, list[Comment]] = {i: [] for i in thread_ids}
     if not thread_ids:
@@ -201,7 +217,7 @@ def first_replies(thread_ids: list[int], limit: int) -> dict[int, list[Comment]]
         .join(ranked, on=(Comment.id == ranked.c.id))
         .switch(Comment)
         .join(Account, peewee.JOIN.LEFT_OUTER)
-        .where(ranked.c.rn <= limit)
+        .where((ranked.c.rn <= limit) & _unmuted(viewer_id))
         .order_by(Comment.id)
     )
     for row in rows:
@@ -221,12 +237,12 @@ def reply_totals(thread_ids: list[int]) -> dict[int, int]:
     return {row.thread_id: row.n for row in rows}
 
 
-def replies_of(thread_root: Comment) -> list[Comment]:
-    """Every reply of a thread, oldest first, with their authors."""
+def replies_of(thread_root: Comment, viewer_id: int | None = None) -> list[Comment]:
+    """Every reply of a thread, oldest first, with their authors (not the muted ones)."""
     return list(
         Comment.select(Comment, Account)
         .join(Account, peewee.JOIN.LEFT_OUTER)
-        .where(Comment.thread == thread_root)
+        .where((Comment.thread == thread_root) & _unmuted(viewer_id))
         .order_by(Comment.id)
     )
 

@@ -58,7 +58,8 @@ class CommentThreadsHandler(CommentWriter):
         if not video.comments_enabled:  # PeerTube lists nothing then
             self.send({"total": 0, "data": [], "totalNotDeletedComments": 0})
             return
-        self.send(serialize_comments.threads_json(self.shoal, video, start, count, sort))
+        viewer = self.user.id if self.user else None
+        self.send(serialize_comments.threads_json(self.shoal, video, start, count, sort, viewer))
 
     def post(self, ref: str) -> None:
         self.post_comment(video_or_problem(self, ref))
@@ -73,7 +74,7 @@ class CommentThreadHandler(APIHandler):
         root = comment_or_problem(video, thread_id, what="Video comment thread")
         if root.thread_id is not None:
             raise Problem(404, "Video comment thread not found")
-        replies = comments.replies_of(root)
+        replies = comments.replies_of(root, self.user.id if self.user else None)
         self.send(serialize_comments.tree_json(self.shoal, video, root, replies))
 
 

@@ -33,7 +33,7 @@ FOLLOW = {
 }
 
 
-def _actor_json(handler: APIHandler, actor: Actor, mirrored: tuple[str, ...] = ()) -> dict:
+def actor_json(handler: APIHandler, actor: Actor, mirrored: tuple[str, ...] = ()) -> dict:
     return {
         "url": actors.actor_url(handler.shoal, actor),
         "name": actor.name,
@@ -51,8 +51,8 @@ def _actor_json(handler: APIHandler, actor: Actor, mirrored: tuple[str, ...] = (
 def _follow_json(handler: APIHandler, row: Follow, mirrored: tuple[str, ...] = ()) -> dict:
     return {
         "id": row.id,
-        "follower": _actor_json(handler, row.follower, mirrored),
-        "following": _actor_json(handler, row.target, mirrored),
+        "follower": actor_json(handler, row.follower, mirrored),
+        "following": actor_json(handler, row.target, mirrored),
         "score": 40,
         "state": row.state,
         "createdAt": iso(row.created_at),

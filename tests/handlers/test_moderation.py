@@ -1,0 +1,190 @@
+"""Video blocks and mutes: a blocked video (or a blocked user's) leaves every public
+surface and answers only its owner and the moderators; muted accounts and servers leave
+the lists of the server, or of the user who muted them; PeerTube's REST shapes."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.moderation import blocks
+from app.tracker_swarms import all_infohashes
+from models.accounts import User
+from models.moderation import VideoBlock
+from models.notifications import Notification, NotificationType
+from tests.conftest import PASSWORD
+from tests.handlers.test_api_videos import upload
+
+LISTS = ("/", "/c/alice_channel", "/a/alice", "/search?q=Forbidden", "/feeds/videos.xml",
+         "/feeds/videos.xml?accountName=alice", "/accounts/alice/outbox?page=1")  # fmt: skip
+API_LISTS = ("/api/v1/videos", "/api/v1/video-channels/alice_channel/videos",
+             "/api/v1/accounts/alice/videos", "/api/v1/search/videos?search=Forbidden")  # fmt: skip
+
+
+def listed(client, name: str) -> list[str]:
+    """The surfaces that show a video named `name`."""
+    shown = [url for url in LISTS if name in client.get(url).text]
+    for url in API_LISTS:
+        if name in [v["name"] for v in client.get(url).json()["data"]]:
+            shown.append(url)
+    return shown
+
+
+def reachable(client, ids: dict) -> list[str]:
+    urls = [
+        f"/w/{ids['shortUUID']}",
+        f"/videos/watch/{ids['uuid']}",
+        f"/api/v1/videos/{ids['uuid']}",
+    ]
+    return [url for url in urls if client.get(url).status_code == 200]
+
+
+@pytest.fixture
+def moderator(server, admin_user):
+    client = server.client()
+    client.token("root", PASSWORD)
+    return client
+
+
+def test_a_blocked_video_leaves_every_public_surface_until_unblocked(
+    server, alice_api, anon, moderator, clip, run_jobs, live_settings
+):
+    ids = upload(alice_api, clip, name="Forbidden fruit")
+    run_jobs()
+    assert len(listed(anon, "Forbidden fruit")) == len(LISTS) + len(API_LISTS)
+    hashes = all_infohashes(live_settings)
+
+    assert alice_api.post(f"/api/v1/videos/{ids['uuid']}/blacklist", json={}).status_code == 403
+    too_long = moderator.post(f"/api/v1/videos/{ids['uuid']}/blacklist", json={"reason": "x" * 301})
+    assert too_long.status_code == 400
+    blocked = moderator.post(
+        f"/api/v1/videos/{ids['uuid']}/blacklist", json={"reason": "Spam", "unfederate": True}
+    )
+    assert blocked.status_code == 204
+    again = moderator.post(f"/api/v1/videos/{ids['uuid']}/blacklist", json={})
+    assert again.status_code == 409
+
+    assert listed(anon, "Forbidden fruit") == [] and reachable(anon, ids) == []
+    assert all_infohashes(live_settings) < hashes  # the tracker no longer serves its swarms
+    # Its owner still sees it, and why; and was told.
+    assert reachable(alice_api, ids) != []
+    mine = alice_api.get(f"/api/v1/videos/{ids['uuid']}").json()
+    assert mine["blacklisted"] is True and mine["blacklistedReason"] == "Spam"
+    alice = User.get(User.username == "alice")
+    told = [n.type for n in Notification.select().where(Notification.user == alice)]
+    assert NotificationType.BLACKLIST_ON_MY_VIDEO in told
+
+    listing = moderator.get("/api/v1/videos/blacklist").json()
+    (row,) = listing["data"]
+    assert listing["total"] == 1 and row["reason"] == "Spam" and row["unfederated"] is True
+    assert row["type"] == 1 and row["video"]["uuid"] == ids["uuid"]
+    assert set(row) == {"id", "createdAt", "updatedAt", "reason", "unfederated", "type", "video"}
+    assert alice_api.get("/api/v1/videos/blacklist").status_code == 403
+    assert moderator.put(f"/api/v1/videos/{ids['uuid']}/blacklist",
+                         json={"reason": "Spam, twice"}).status_code == 204  # fmt: skip
+    assert VideoBlock.get().reason == "Spam, twice"
+
+    assert moderator.delete(f"/api/v1/videos/{ids['uuid']}/blacklist").status_code == 204
+    assert moderator.delete(f"/api/v1/videos/{ids['uuid']}/blacklist").status_code == 404
+    assert len(listed(anon, "Forbidden fruit")) == len(LISTS) + len(API_LISTS)
+    assert len(reachable(anon, ids)) == 3
+    told = [n.type for n in Notification.select().where(Notification.user == alice)]
+    assert NotificationType.UNBLACKLIST_ON_MY_VIDEO in told
+
+
+def test_a_blocked_users_videos_leave_the_public_surfaces_too(
+    server, alice_api, anon, moderator, local_user, clip, run_jobs
+):
+    ids = upload(alice_api, clip, name="Forbidden by a blocked user")
+    run_jobs()
+    response = moderator.put(f"/api/v1/users/{local_user.id}", json={"blocked": True})
+    assert response.status_code == 204
+    assert listed(anon, "Forbidden by a blocked user") == [] and reachable(anon, ids) == []
+    assert (
+        moderator.put(f"/api/v1/users/{local_user.id}", json={"blocked": False}).status_code == 204
+    )
+    assert listed(anon, "Forbidden by a blocked user") != []
+
+
+def test_auto_block_holds_new_videos_of_untrusted_users_for_a_moderator(
+    server, alice_api, anon, moderator, local_user, admin_user, clip, run_jobs, live_settings
+):
+    blocks.set_auto_block(True)
+    ids = upload(alice_api, clip, name="Forbidden until looked at")
+    run_jobs()
+    (row,) = VideoBlock.select()
+    assert row.kind == 2 and listed(anon, "Forbidden until looked at") == []
+    waiting = [n.type for n in Notification.select().where(Notification.user == admin_user)]
+    assert NotificationType.VIDEO_AUTO_BLACKLIST_FOR_MODERATORS in waiting
+    auto = moderator.get("/api/v1/videos/blacklist", params={"type": 2}).json()
+    assert [b["video"]["uuid"] for b in auto["data"]] == [ids["uuid"]]
+    assert moderator.delete(f"/api/v1/videos/{ids['uuid']}/blacklist").status_code == 204
+    assert listed(anon, "Forbidden until looked at") != []
+    # A trusted user's videos go out at once.
+    blocks.set_trusted(local_user, True)
+    upload(alice_api, clip, name="Forbidden? no, trusted")
+    run_jobs()
+    assert VideoBlock.select().count() == 0
+
+
+def test_mutes_hide_an_account_for_a_user_or_for_everyone(
+    server, alice_api, anon, moderator, other_user, clip, run_jobs
+):
+    upload(alice_api, clip, name="Forbidden to some")
+    run_jobs()
+    bob = server.client()
+    bob.token("bob", "correct horse battery")
+    bob_page = server.client()
+    bob_page.login("bob", "correct horse battery")
+    muted = bob.post("/api/v1/users/me/blocklist/accounts", json={"accountName": "alice"})
+    assert muted.status_code == 204
+    # Gone from bob's lists, not from others'.
+    mine = ("/api/v1/videos", "/api/v1/search/videos?search=Forbidden")
+    for url in mine:
+        assert "Forbidden to some" not in [v["name"] for v in bob.get(url).json()["data"]], url
+    assert "Forbidden to some" not in bob_page.get("/").text
+    assert "Forbidden to some" not in bob_page.get("/c/alice_channel").text
+    assert "Forbidden to some" in anon.get("/c/alice_channel").text
+    (mute,) = bob.get("/api/v1/users/me/blocklist/accounts").json()["data"]
+    assert mute["blockedAccount"]["name"] == "alice" and mute["byAccount"]["name"] == "bob"
+    status = bob.get("/api/v1/blocklist/status", params={"accounts": "alice"}).json()
+    assert status["accounts"]["alice"] == {"blockedByServer": False, "blockedByUser": True}
+    assert bob.delete("/api/v1/users/me/blocklist/accounts/alice").status_code == 204
+    assert bob.delete("/api/v1/users/me/blocklist/accounts/alice").status_code == 404
+    assert "Forbidden to some" in [v["name"] for v in bob.get("/api/v1/videos").json()["data"]]
+
+    # The whole server: moderators only; nobody sees alice's videos in lists.
+    assert (
+        bob.post("/api/v1/server/blocklist/accounts", json={"accountName": "alice"}).status_code
+        == 403
+    )
+    assert moderator.post("/api/v1/server/blocklist/accounts",
+                          json={"accountName": "alice"}).status_code == 204  # fmt: skip
+    assert listed(anon, "Forbidden to some") == [] and listed(bob, "Forbidden to some") == []
+    status = anon.get("/api/v1/blocklist/status", params={"accounts": "alice"}).json()
+    assert status["accounts"]["alice"]["blockedByServer"] is True
+    assert moderator.delete("/api/v1/server/blocklist/accounts/alice").status_code == 204
+    assert listed(anon, "Forbidden to some") != []
+
+
+def test_bad_mutes_are_refused_with_a_reason(server, alice_api, moderator, local_user):
+    cases = [
+        ("/api/v1/users/me/blocklist/accounts", {"accountName": "nobody@nowhere.example"}, 404),
+        ("/api/v1/users/me/blocklist/accounts", {"accountName": "alice"}, 409),  # herself
+        ("/api/v1/users/me/blocklist/accounts", {}, 400),
+        ("/api/v1/users/me/blocklist/servers", {"host": "not a host"}, 400),
+        ("/api/v1/users/me/blocklist/servers", {"host": server.settings.host}, 409),
+        ("/api/v1/server/blocklist/accounts", {"accountName": "root"}, 409),  # a moderator
+    ]
+    for path, body, status in cases:
+        client = moderator if path.startswith("/api/v1/server") else alice_api
+        response = client.post(path, json=body)
+        assert response.status_code == status, (path, body, response.text)
+    assert (
+        alice_api.post(
+            "/api/v1/users/me/blocklist/servers", json={"host": "spam.example"}
+        ).status_code
+        == 204
+    )
+    (row,) = alice_api.get("/api/v1/users/me/blocklist/servers").json()["data"]
+    assert row["blockedServer"] == {"host": "spam.example"}
+    assert alice_api.delete("/api/v1/users/me/blocklist/servers/spam.example").status_code == 204
