@@ -277,6 +277,8 @@ def _on_video_unblocked(settings: Settings | None, video: Video, block: VideoBlo
     """Back: a video the others deleted (or never had) is sent again, else updated."""
     if video.is_local and video.is_published and video.privacy != Privacy.PRIVATE:
         fresh = block.unfederated or block.kind == BlockKind.AUTO
+        if block.unfederated:  # a new `updated`: the others took the first Create already
+            Video.update(updated_at=utcnow()).where(Video.id == video.id).execute()
         queue_video(video, "create" if fresh else "update")
 
 
