@@ -17,6 +17,7 @@ from app.settings import Settings
 from app.social.views import ViewCounter
 from handlers import (
     about,
+    abuses,
     accounts,
     activitypub,
     admin,
@@ -25,6 +26,7 @@ from handlers import (
     embed,
     feeds,
     media,
+    moderation,
     notifications,
     registrations,
     search,
@@ -100,8 +102,10 @@ def routes() -> list[tuple]:
         *embed.ROUTES,
         *about.ROUTES,
         *accounts.ROUTES,
+        *abuses.ROUTES,
         *registrations.ROUTES,
         *admin.ROUTES,
+        *moderation.ROUTES,
         *search.ROUTES,
         *subscriptions.ROUTES,
         *notifications.ROUTES,

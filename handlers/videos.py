@@ -10,6 +10,7 @@ import tornado.web
 from app import auth, channels, subscriptions, videos
 from app.constants import CATEGORIES, LANGUAGES, LICENCES, PRIVACIES
 from app.federation import publish, remote
+from app.moderation import blocks
 from app.share import start_of
 from app.social import comment_view
 from app.validation import ValidationError, video_fields
@@ -87,6 +88,7 @@ class WatchHandler(PageHandler):
             master_url=master_url,
             player=player_context(self, video, master_url) if playable else None,
             can_manage=videos.can_manage(video, self.user),
+            block=blocks.block_of(video),
             avatars=channels.image_urls(self.shoal, video.channel, "avatar"),
             subscribed=self.user is not None
             and subscriptions.is_subscribed(self.shoal, self.user, channel_handle(video.channel)),

@@ -35,8 +35,12 @@
     <a href="/my-channels">My channels</a>
     <a href="/a/${user.username}">@${user.username}</a>
     <a href="/settings">Settings</a>
+    <a href="/my-abuses">My reports</a>
+    <a href="/my-mutes">Muted</a>
     % if user.is_moderator:
     <a href="/admin/registrations">Registrations</a>
+    <a href="/admin/abuses">Reports</a>
+    <a href="/admin/moderation">Moderation</a>
     % endif
     % if user.is_admin:
     <a href="/admin/users">Users</a>

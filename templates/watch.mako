@@ -5,6 +5,7 @@
 <%namespace name="subscribe" file="_subscribe.mako"/>
 <%namespace name="talk" file="_comments.mako"/>
 <%namespace name="sharing" file="_share.mako"/>
+<%namespace name="moderating" file="_moderation.mako"/>
 <%!
 from urllib.parse import quote
 from app.markdown import render
@@ -81,7 +82,11 @@ from app.serialize import torrent_fields
       <a href="/a/${account.name if account.is_local else account.name + '@' + account.host}">${account.display_name}</a></span>
     ${subscribe.panel(channel, subscribed)}
     ${talk.rating(video, rating)}
+    % if user:
+    <a class="report" href="/report?video=${video.uuid}" hx-get="/report?video=${video.uuid}" hx-target="#report-slot">Report</a>
+    % endif
   </div>
+  <div id="report-slot"></div>
   % if can_manage:
   <div class="actions">
     <a class="button" href="/videos/${video.uuid}/edit">Edit</a>
@@ -94,6 +99,7 @@ from app.serialize import torrent_fields
     <a class="button danger" href="/videos/${video.uuid}/delete">Delete</a>
   </div>
   % endif
+  ${moderating.block_panel(video, block, can_manage)}
   % if video.state == 'published' and video.download_enabled and video.is_local and files:
   <details class="share download">
     <summary>Download</summary>

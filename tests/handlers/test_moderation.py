@@ -188,3 +188,52 @@ def test_bad_mutes_are_refused_with_a_reason(server, alice_api, moderator, local
     (row,) = alice_api.get("/api/v1/users/me/blocklist/servers").json()["data"]
     assert row["blockedServer"] == {"host": "spam.example"}
     assert alice_api.delete("/api/v1/users/me/blocklist/servers/spam.example").status_code == 204
+
+
+def test_moderation_pages_block_unblock_and_mute_with_plain_forms(
+    server, alice, alice_api, anon, admin_user, other_user, clip, run_jobs
+):
+    ids = upload(alice_api, clip, name="Forbidden on the page")
+    run_jobs()
+    watch = f"/w/{ids['shortUUID']}"
+    root = server.client()
+    root.login("root", PASSWORD)
+    assert "Block this video" in root.get(watch).text
+    assert "Block this video" not in alice.get(watch).text
+    assert alice.form(f"/videos/{ids['uuid']}/block", {"reason": "Mine"}).status_code == 403
+    done = root.form(f"/videos/{ids['uuid']}/block", {"reason": "Off topic", "unfederate": "on"})
+    assert done.status_code == 303 and done.headers["Location"] == f"{watch}#blocked"
+    assert anon.get(watch).status_code == 404
+    owner_view = alice.get(watch).text
+    assert "blocked by the moderators" in owner_view and "Off topic" in owner_view
+    again = root.form(f"/videos/{ids['uuid']}/block", {"reason": ""})
+    assert again.status_code == 409 and "already blocked" in again.text
+    page = root.get("/admin/moderation")
+    assert page.status_code == 200 and "Forbidden on the page" in page.text
+    assert alice.get("/admin/moderation").status_code == 403
+    assert root.form(f"/videos/{ids['uuid']}/unblock").status_code == 303
+    assert anon.get(watch).status_code == 200
+
+    # Auto-block, turned on by an administrator on the same page.
+    assert (
+        root.form("/admin/moderation", {"action": "auto_block", "enabled": "on"}).status_code == 303
+    )
+    assert blocks.auto_block_enabled()
+
+    # A user mutes an account for themselves; a moderator mutes a server for everyone.
+    bob = server.client()
+    bob.login("bob", "correct horse battery")
+    assert bob.form("/my-mutes", {"action": "mute_account", "account": "alice"}).status_code == 303
+    assert "Forbidden on the page" not in bob.get("/").text
+    assert "Forbidden on the page" in anon.get("/").text
+    mutes = bob.get("/my-mutes").text
+    assert "@alice" in mutes
+    unknown = bob.form("/my-mutes", {"action": "mute_account", "account": "nobody@nowhere.example"})
+    assert unknown.status_code == 404 and "Account not found" in unknown.text
+    bad_host = root.form("/admin/moderation", {"action": "mute_host", "host": "not a host"})
+    assert bad_host.status_code == 400
+    assert (
+        root.form("/admin/moderation", {"action": "mute_host", "host": "spam.example"}).status_code
+        == 303
+    )
+    assert "spam.example" in root.get("/admin/moderation").text
