@@ -212,9 +212,8 @@ def _describe_abuse(n: Notification) -> tuple[str, str]:
     abuse = Abuse.get_or_none(Abuse.id == n.abuse_id) if n.abuse_id else None
     if abuse is None:
         return "A report that is gone now", "/"
-    mine = abuse.reporter_id is not None and Account.select().where(
-        (Account.id == abuse.reporter_id) & (Account.user == n.user_id)
-    ).exists()
+    reporter = Account.get_or_none(Account.id == abuse.reporter_id) if abuse.reporter_id else None
+    mine = reporter is not None and reporter.user_id == n.user_id
     link = f"/my-abuses#abuse-{abuse.id}" if mine else f"/admin/abuses/{abuse.id}"
     if n.type == NotificationType.NEW_ABUSE_FOR_MODERATORS:
         return f"New report #{abuse.id} ({abuse.kind})", link

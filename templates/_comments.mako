@@ -133,6 +133,9 @@ from app.videos import short_uuid
       <button type="submit" class="link">Delete</button>
     </form>
   % endif
+  % if user and not view.viewer.may_edit(c):
+    <a href="/report?comment=${c.id}" hx-get="/report?comment=${c.id}" hx-target="#comment-${c.id}" hx-swap="beforeend">Report</a>
+  % endif
   </div>
 % endif
 </article>

@@ -10,7 +10,12 @@
 <header class="profile">
   <h1>${account.display_name}</h1>
   <p class="handle">@${account.name}@${account.host or settings.host}
-    · <a class="feed" href="/feeds/videos.xml?accountId=${account.id}">RSS</a></p>
+    · <a class="feed" href="/feeds/videos.xml?accountId=${account.id}">RSS</a>
+  % if user and account.user_id != user.id:
+    · <a href="/report?account=${account.id}" hx-get="/report?account=${account.id}" hx-target="#report-slot">Report</a>
+  % endif
+  </p>
+  <div id="report-slot"></div>
   <div class="description">${render(account.description) | n}</div>
   <p>Channels:
   % for c in channels:

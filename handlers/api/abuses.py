@@ -223,7 +223,8 @@ class AbuseMessageHandler(MessagesBase):
     def delete(self, abuse_id: str, message_id: str) -> None:
         abuse = self.thread_or_problem(abuse_id)
         message = AbuseMessage.get_or_none(
-            (AbuseMessage.id == int(message_id)) & (AbuseMessage.abuse == abuse)
+            (AbuseMessage.id == (int(message_id) if len(message_id) < 10 else 0))
+            & (AbuseMessage.abuse == abuse)
         )
         if message is None:
             raise Problem(404, "Abuse message not found")
@@ -249,7 +250,7 @@ class MyAbusesHandler(AbuseBase):
         self.send(abuse_json.page_json(self.shoal, rows, total, admin=False))
 
 
-ID = r"(?P<{}>\d{{1,9}})"
+ID = r"(?P<{}>\d+)"
 
 ROUTES = [
     (r"/api/v1/abuses", AbusesHandler),

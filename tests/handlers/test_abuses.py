@@ -212,3 +212,90 @@ def test_notifications_for_moderators_and_the_reporter(server, bob_api, root_api
     assert [n["type"] for n in notes(root_api)].count(16) == 1
     with server.use():
         assert AbuseMessage.select().count() == 2
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bob_web(server, other_user):
+    """A browser-like client signed in as bob."""
+    client = server.client()
+    client.login("bob", PASSWORD)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def root_web(server, admin_user):
+    """A browser-like client signed in as the administrator."""
+    client = server.client()
+    client.login("root", PASSWORD)
+    yield client
+    client.close()
+
+
+def test_reporting_a_video_from_its_page_with_and_without_javascript(server, bob_web, video):
+    watch = bob_web.get(f"/w/{video['shortUUID']}").text
+    assert f'href="/report?video={video["uuid"]}"' in watch
+    form = bob_web.get(f"/report?video={video['uuid']}").text
+    assert "Report this video" in form and "Hateful or abusive" in form
+    url = f"/report?video={video['uuid']}"
+    empty = bob_web.form(url, {"reason": "", "predefinedReasons": "privacy"})
+    assert empty.status_code == 400 and "The reason cannot be empty." in empty.text
+    assert 'value="privacy" checked' in empty.text  # what was chosen stays chosen
+    backwards = bob_web.form(url, {"reason": "Loud", "startAt": "30", "endAt": "10"})
+    assert backwards.status_code == 400 and "startAt timestamp beginning before endAt" in (
+        backwards.text
+    )
+    with server.use():
+        assert Abuse.select().count() == 0
+    sent = bob_web.form(url, {"reason": "Far too loud", "predefinedReasons": "privacy",
+                              "startAt": "1", "endAt": "2"})  # fmt: skip
+    assert sent.status_code == 303 and sent.headers["Location"] == "/my-abuses"
+    mine = bob_web.get("/my-abuses").text
+    assert "Report #1" in mine and "Loud otters" in mine and "Pending" in mine
+    htmx = bob_web.form(url, {"reason": "Again, loud"}, headers={"HX-Request": "true"})
+    assert htmx.status_code == 200 and "the moderators have your report" in htmx.text
+    assert "<html" not in htmx.text
+    with server.use():
+        assert Abuse.select().count() == 2
+
+
+def test_moderators_page_decides_talks_and_acts(server, alice_api, bob_api, bob_web, root_web,
+                                                video):  # fmt: skip
+    comment = alice_api.post(
+        f"/api/v1/videos/{video['uuid']}/comment-threads", json={"text": "Buy cheap otters"}
+    ).json()["comment"]
+    assert f'href="/report?comment={comment["id"]}"' in bob_web.get(f"/w/{video['shortUUID']}").text
+    sent = bob_web.form(f"/report?comment={comment['id']}", {"reason": "Spam comment"})
+    assert sent.status_code == 303
+    page = root_web.get("/admin/abuses?state=1").text
+    assert "Report #1" in page and "Buy cheap otters" in page and "Spam comment" in page
+    assert "Delete the comment" in page
+    assert bob_web.get("/admin/abuses").status_code == 403
+    # a note and a decision
+    decided = root_web.form("/admin/abuses/1", {"moderationComment": "Clear spam", "state": "3"})
+    assert decided.status_code == 303
+    one = root_web.get("/admin/abuses/1").text
+    assert "Accepted" in one and "Clear spam" in one
+    assert "Report #1" not in root_web.get("/admin/abuses?state=1").text
+    # the thread, both ways
+    assert (
+        root_web.form("/admin/abuses/1/messages", {"message": "Thanks, removed"}).status_code == 303
+    )
+    mine = bob_web.get("/my-abuses").text
+    assert "Thanks, removed" in mine and "Accepted" in mine
+    assert bob_web.form("/my-abuses/1/messages", {"message": "Great"}).status_code == 303
+    assert "Great" in root_web.get("/admin/abuses/1").text
+    short = bob_web.form("/my-abuses/1/messages", {"message": ""})
+    assert short.status_code == 400 and "A message cannot be empty." in short.text
+    # the comment goes, from the report
+    assert root_web.form("/admin/abuses/1/delete-comment").status_code == 303
+    thread = bob_api.get(f"/api/v1/videos/{video['uuid']}/comment-threads").json()
+    assert thread["total"] == 0 or thread["data"][0]["isDeleted"]
+    # a video report: the video can be blocked from it
+    bob_web.form(f"/report?video={video['uuid']}", {"reason": "Loud"})
+    assert "Block the video" in root_web.get("/admin/abuses/2").text
+    assert root_web.form("/admin/abuses/2/block-video").status_code == 303
+    assert "The video is blocked." in root_web.get("/admin/abuses/2").text

@@ -46,6 +46,8 @@ SAMPLE = {
     "comment_id": "1",
     "mirror_id": "1",
     "thread_id": "1",
+    "abuse_id": "1",
+    "message_id": "1",
 }
 
 
