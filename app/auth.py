@@ -158,6 +158,8 @@ USER_UPDATE = {
     "videoQuotaDaily": Field(int, "Should have a valid daily video quota", min=-1),
     "role": Field(int, "Should have a valid role (0, 1 or 2)", choices=frozenset(Role)),
     "blocked": Field(bool, "Should have a boolean blocked"),
+    # PeerTube's UserAdminFlag: 1 = new videos skip the auto-block (app/moderation/blocks.py)
+    "adminFlags": Field(int, "Should have a valid admin flags bitmask", min=0, max=1),
 }
 
 
@@ -180,6 +182,8 @@ def update_user(user: User, changes: Mapping[str, Any]) -> User:
         user.video_quota_daily = changes["videoQuotaDaily"]
     if "role" in changes:
         user.role = changes["role"]
+    if "adminFlags" in changes:
+        user.admin_flags = changes["adminFlags"]
     was_blocked = user.blocked
     if "blocked" in changes:
         user.blocked = changes["blocked"]

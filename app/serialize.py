@@ -377,6 +377,6 @@ def user_json(settings: Settings, user: User, account: Account, channels: list[C
         "createdAt": iso(user.created_at),
         "pluginAuth": None,
         "twoFactorEnabled": False,
-        "adminFlags": 0,
+        "adminFlags": user.admin_flags,
         "specialPlaylists": [],
     }

@@ -42,6 +42,7 @@ class UserRowHandler(AdminMixin):
         changes = {
             "role": self.get_body_argument("role", str(target.role)),
             "blocked": self.get_body_argument("blocked", "") == "on" and target.id != self.user.id,
+            "adminFlags": 1 if self.get_body_argument("trusted", "") == "on" else 0,
         }
         error = None
         try:

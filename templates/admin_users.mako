@@ -16,6 +16,7 @@
       % endfor
       </select></label>
       <label class="check"><input type="checkbox" name="blocked" ${'checked' if u.blocked else ''}> Blocked</label>
+      <label class="check"><input type="checkbox" name="trusted" ${'checked' if u.admin_flags & 1 else ''}> Trusted (new videos skip the auto-block)</label>
       <button type="submit" class="button">Save</button>
       % if error:
       <span class="field-error" role="alert">${error}</span>
@@ -26,7 +27,7 @@
 </%def>
 <h1>Users</h1>
 <table class="admin">
-<thead><tr><th>User</th><th>Used</th><th colspan="3">Quota, role, blocked</th></tr></thead>
+<thead><tr><th>User</th><th>Used</th><th colspan="3">Quota, role, blocked, trusted</th></tr></thead>
 <tbody>
 % for r in rows:
 ${row(r)}

@@ -119,8 +119,10 @@ def test_auto_block_holds_new_videos_of_untrusted_users_for_a_moderator(
     assert [b["video"]["uuid"] for b in auto["data"]] == [ids["uuid"]]
     assert moderator.delete(f"/api/v1/videos/{ids['uuid']}/blacklist").status_code == 204
     assert listed(anon, "Forbidden until looked at") != []
-    # A trusted user's videos go out at once.
-    blocks.set_trusted(local_user, True)
+    # A trusted user's videos go out at once (PeerTube's adminFlags, or the users page).
+    flagged = moderator.put(f"/api/v1/users/{local_user.id}", json={"adminFlags": 1})
+    assert flagged.status_code == 204
+    assert moderator.get(f"/api/v1/users/{local_user.id}").json()["adminFlags"] == 1
     upload(alice_api, clip, name="Forbidden? no, trusted")
     run_jobs()
     assert VideoBlock.select().count() == 0
