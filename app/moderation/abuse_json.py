@@ -10,6 +10,7 @@ from app.moderation import abuses
 from app.settings import Settings
 from models.abuses import Abuse, AbuseMessage
 from models.accounts import Account, Channel
+from models.moderation import VideoBlock
 from models.social import Comment
 from models.videos import Video
 
@@ -30,7 +31,7 @@ def _video(settings: Settings, abuse: Abuse) -> dict[str, Any] | None:
         "startAt": abuse.start_at,
         "endAt": abuse.end_at,
         "deleted": False,
-        "blacklisted": False,
+        "blacklisted": VideoBlock.select().where(VideoBlock.video == video.id).exists(),
         "thumbnailPath": f"/lazy-static/thumbnails/{video.uuid}.jpg" if video.thumbnail else None,
         "channel": serialize.channel_json(settings, Channel.get_by_id(video.channel_id)),
     }

@@ -25,6 +25,7 @@ from models.abuses import (
     AbuseState,
 )
 from models.accounts import Account, Channel, User
+from models.moderation import VideoBlock
 from models.social import Comment
 from models.videos import Video
 
@@ -294,7 +295,7 @@ def page(
 ) -> tuple[int, list[Abuse]]:
     """(total, page) of reports: all of them (moderators) or one reporter's. `filters`
     are PeerTube's list filters, already checked: id, state, predefinedReason, filter
-    (video|comment|account), videoIs (deleted), search, searchReporter,
+    (video|comment|account), videoIs (deleted, blacklisted), search, searchReporter,
     searchReportee, searchVideo, searchVideoChannel."""
     filters = filters or {}
     query = Abuse.select()
@@ -316,6 +317,8 @@ def page(
         )
     if filters.get("videoIs") == "deleted":
         query = query.where((Abuse.kind == "video") & Abuse.video.is_null())
+    elif filters.get("videoIs") == "blacklisted":
+        query = query.where(Abuse.video.in_(VideoBlock.select(VideoBlock.video)))
     named = Account.select(Account.id)
     videos = Video.select(Video.id)
     if filters.get("searchReporter"):

@@ -299,3 +299,8 @@ def test_moderators_page_decides_talks_and_acts(server, alice_api, bob_api, bob_
     assert "Block the video" in root_web.get("/admin/abuses/2").text
     assert root_web.form("/admin/abuses/2/block-video").status_code == 303
     assert "The video is blocked." in root_web.get("/admin/abuses/2").text
+    api = server.client()
+    api.token("root", PASSWORD)
+    blocked = api.get("/api/v1/abuses", params={"videoIs": "blacklisted"}).json()
+    assert [a["id"] for a in blocked["data"]] == [2]
+    assert blocked["data"][0]["video"]["blacklisted"] is True
