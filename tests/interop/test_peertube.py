@@ -379,6 +379,51 @@ def test_a_shoal_strategy_mirrors_a_new_peertube_video_until_peertube_is_no_long
     wait_for("PeerTube forgetting Shoal's copy", lambda: base not in mirrors_on_peertube())
 
 
+def test_reports_cross_both_ways_as_flags(
+    world, peertube: PeerTube, shoal: LiveServer, interop_clip: Path
+):
+    # A Shoal user reports a PeerTube video: PeerTube's moderators see it.
+    name = f"PeerTube reported {world.suffix}"
+    uuid = peertube.upload(world.pt_user, f"pt{world.suffix}_channel", name, interop_clip)
+    seen = wait_for("the PeerTube video on Shoal", lambda: shoal_video(shoal, uuid))
+    sent = world.carol.post("/api/v1/abuses", json={
+        "reason": "Reported from Shoal", "predefinedReasons": ["spamOrMisleading"],
+        "video": {"id": seen["id"], "startAt": 1, "endAt": 3},
+    })  # fmt: skip
+    assert sent.status_code == 200, sent.text
+
+    def on_peertube() -> list[dict]:
+        rows = peertube.get("/api/v1/abuses", peertube.root, count=50).json()["data"]
+        return [a for a in rows if (a.get("video") or {}).get("uuid") == uuid]
+
+    (abuse,) = wait_for("the report in PeerTube's abuse list", on_peertube)
+    assert abuse["reason"] == "Reported from Shoal"
+    assert "spamOrMisleading" in abuse["predefinedReasons"]
+    assert abuse["reporterAccount"]["host"] == shoal.settings.host
+
+    # A PeerTube user reports a Shoal video: Shoal's moderators see it.
+    ours = upload(world.alice, interop_clip, name=f"Shoal reported {world.suffix}")["uuid"]
+    pt_id = wait_for(
+        "the Shoal video on PeerTube",
+        lambda: peertube.get(f"/api/v1/videos/{ours}", peertube.root).json().get("id"),
+    )
+    response = peertube.http.post("/api/v1/abuses", headers=world.pt_user, json={
+        "reason": "Reported from PeerTube", "predefinedReasons": ["privacy"],
+        "video": {"id": pt_id},
+    })  # fmt: skip
+    assert response.status_code == 200, response.text
+    root = shoal.client()
+    root.token("root", PASSWORD)
+
+    def on_shoal() -> list[dict]:
+        rows = root.get("/api/v1/abuses", params={"count": 50}).json()["data"]
+        return [a for a in rows if (a.get("video") or {}).get("uuid") == ours]
+
+    (report,) = wait_for("the report in Shoal's abuse list", on_shoal)
+    assert report["reason"] == "Reported from PeerTube" and "privacy" in report["predefinedReasons"]
+    assert report["reporterAccount"]["host"] == peertube.host
+
+
 # A PeerTube log record starts with "[host:port] date time level: message".
 _RECORD = re.compile(r"^\[[^\]]+\] \S+ \S+ (?:\x1b\[\d+m)?(\w+)(?:\x1b\[\d+m)?: ", re.M)
 
