@@ -17,7 +17,7 @@ from models import utcnow
 from models.abuses import Abuse
 from models.accounts import Account, Channel, Role, User
 from models.federation import Actor, Follow, FollowState
-from models.moderation import hidden_video
+from models.moderation import Mute, hidden_video
 from models.notifications import Notification, NotificationType
 from models.registrations import UserRegistration
 from models.social import Comment
@@ -83,6 +83,8 @@ def _wanted(users: list[User], kind: NotificationType) -> list[User]:
 
 def _create(users: list[User], kind: NotificationType, **refs: Any) -> int:
     users = _wanted(users, kind)
+    if users and (refs.get("actor") or refs.get("comment")):
+        users = _not_muting(users, refs.get("actor"), refs.get("comment"))
     if not users:
         return 0
     now = utcnow()
@@ -92,6 +94,26 @@ def _create(users: list[User], kind: NotificationType, **refs: Any) -> int:
     ]
     Notification.insert_many(rows).execute()
     return len(rows)
+
+
+def _not_muting(users: list[User], actor_id: int | None, comment_id: int | None) -> list[User]:
+    """Those of `users` who did not mute the account or server the notification comes
+    from (its actor, or its comment's author); nobody when the server muted it."""
+    account = None
+    if actor_id:
+        account = Account.get_or_none(Account.actor == actor_id)
+    if account is None and comment_id:
+        comment = Comment.get_or_none(Comment.id == comment_id)
+        account = Account.get_or_none(Account.id == comment.account_id) if comment else None
+    actor = Actor.get_or_none(Actor.id == actor_id) if actor_id else None
+    host = actor.host if actor is not None else account.host if account is not None else ""
+    muted = (Mute.host != "") & (Mute.host == host)
+    if account is not None:
+        muted |= Mute.account == account.id
+    muting = {m.user_id for m in Mute.select(Mute.user).where(muted)}
+    if None in muting:
+        return []
+    return [u for u in users if u.id not in muting]
 
 
 def video_published(video: Video) -> None:

@@ -20,6 +20,7 @@ from models.accounts import Account, Channel, User
 from models.federation import Actor
 from models.moderation import Mute, muted_accounts, muted_hosts
 from models.notifications import Notification
+from models.social import Comment
 
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$")
 
@@ -67,7 +68,11 @@ def mute_account(user: User | None, account: Account) -> Mute:
                     row = Mute.create(user=user, account=account)
             except peewee.IntegrityError:  # muted at the same moment by another request
                 row = Mute.get((Mute.user == user) & (Mute.account == account))
-        _forget_notifications(user, Actor.select(Actor.id).where(Actor.id == account.actor_id))
+        _forget_notifications(
+            user,
+            Actor.select(Actor.id).where(Actor.id == account.actor_id),
+            Comment.select(Comment.id).where(Comment.account == account.id),
+        )
         events.emit("mutes.changed", user=user)
     return row
 
@@ -81,14 +86,23 @@ def mute_host(user: User | None, host: str) -> Mute:
                     row = Mute.create(user=user, host=host)
             except peewee.IntegrityError:
                 row = Mute.get((Mute.user == user) & (Mute.host == host))
-        _forget_notifications(user, Actor.select(Actor.id).where(Actor.host == host))
+        _forget_notifications(
+            user,
+            Actor.select(Actor.id).where(Actor.host == host),
+            Comment.select(Comment.id).join(Account).where(Account.host == host),
+        )
         events.emit("mutes.changed", user=user)
     return row
 
 
-def _forget_notifications(user: User | None, actors: peewee.ModelSelect) -> None:
-    """Notifications caused by the muted go, the user's own or everyone's (as PeerTube)."""
-    query = Notification.delete().where(Notification.actor.in_(actors))
+def _forget_notifications(
+    user: User | None, actors: peewee.ModelSelect, comments: peewee.ModelSelect
+) -> None:
+    """Notifications caused by the muted (their actor or their comments) go, the user's
+    own or everyone's (as PeerTube)."""
+    query = Notification.delete().where(
+        Notification.actor.in_(actors) | Notification.comment.in_(comments)
+    )
     if user is not None:
         query = query.where(Notification.user == user)
     query.execute()

@@ -239,3 +239,27 @@ def test_moderation_pages_block_unblock_and_mute_with_plain_forms(
         == 303
     )
     assert "spam.example" in root.get("/admin/moderation").text
+
+
+def test_nothing_is_notified_from_a_muted_account(
+    server, alice_api, other_user, local_user, clip, run_jobs
+):
+    ids = upload(alice_api, clip, name="Forbidden to comment")
+    run_jobs()
+    bob = server.client()
+    bob.token("bob", "correct horse battery")
+    thread = f"/api/v1/videos/{ids['uuid']}/comment-threads"
+    assert bob.post(thread, json={"text": "First"}).status_code == 200
+    comments = NotificationType.NEW_COMMENT_ON_MY_VIDEO
+    told = Notification.select().where(
+        (Notification.user == local_user) & (Notification.type == comments)
+    )
+    assert told.count() == 1
+    muted = alice_api.post("/api/v1/users/me/blocklist/accounts", json={"accountName": "bob"})
+    assert muted.status_code == 204
+    assert told.count() == 0  # what came from bob goes too, as PeerTube
+    assert bob.post(thread, json={"text": "Second"}).status_code == 200
+    assert told.count() == 0
+    # and alice no longer sees bob's comments; others do
+    assert alice_api.get(thread).json()["total"] == 0
+    assert bob.get(thread).json()["total"] == 2
