@@ -7,6 +7,10 @@
   Reason: ${block.reason}.
   % endif
   Only its owner and the moderators see it${'; other servers were told to delete it' if block.unfederated else ''}.</p>
+  % if user and not user.is_moderator:
+  <p><a href="/report?video=${video.uuid}">Disagree? Tell the moderators</a>: they answer under
+  “My reports”.</p>
+  % endif
   % if user and user.is_moderator:
   <form method="post" action="/videos/${video.uuid}/unblock" class="inline">
     <input type="hidden" name="_xsrf" value="${xsrf}">

@@ -25,7 +25,7 @@ from app.federation import actors
 from app.federation.delivery import queue_activity
 from app.federation.objects import first_id, host_of
 from app.federation.remote import RemoteError
-from app.moderation import abuses
+from app.moderation import abuses, blocklist
 from app.serialize import account_url, video_url
 from app.settings import Settings
 from app.social.comments import comment_url
@@ -150,6 +150,8 @@ def receive_flag(settings: Settings, sender: Actor, activity: dict) -> list[Abus
     reporter = Account.get_or_none(Account.actor == sender)
     if reporter is None:
         raise RemoteError(f"{(sender.ap_id or '')[:300]} has no account; only accounts report")
+    if blocklist.refused(sender):
+        raise RemoteError("a Flag from an account or server this server muted")
     raw = activity.get("object")
     objects = raw if isinstance(raw, list) else [raw]
     urls = [first_id(o) for o in objects[:20]]

@@ -208,6 +208,11 @@ def test_moderation_pages_block_unblock_and_mute_with_plain_forms(
     assert anon.get(watch).status_code == 404
     owner_view = alice.get(watch).text
     assert "blocked by the moderators" in owner_view and "Off topic" in owner_view
+    # She contests it with a report of her own; the moderators answer in its thread.
+    assert f'href="/report?video={ids["uuid"]}">Disagree?' in owner_view
+    contest = alice.form(f"/report?video={ids['uuid']}", {"reason": "It is on topic, look again"})
+    assert contest.status_code == 303
+    assert "It is on topic, look again" in root.get("/admin/abuses").text
     again = root.form(f"/videos/{ids['uuid']}/block", {"reason": ""})
     assert again.status_code == 409 and "already blocked" in again.text
     page = root.get("/admin/moderation")

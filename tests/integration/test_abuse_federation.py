@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from app.moderation import blocklist
 from models.abuses import Abuse
 from models.federation import Delivery, InboxActivity, OutActivity
 from tests.handlers.test_api_videos import upload
@@ -156,6 +157,15 @@ def test_received_flags_become_reports_or_are_refused_with_a_reason(
     # the same Flag again changes nothing
     accepted(bob.post(f"{server.url}/inbox", {**good, "cc": ["again"]}))
     server.run_jobs()
+    with server.use():
+        assert Abuse.select().count() == 3
+        # a server this one muted reports nothing
+        blocklist.mute_host(None, bob.host)
+    muted = _flag(bob, 9, video_url)
+    accepted(bob.post(f"{server.url}/inbox", muted))
+    server.run_jobs()
+    row = _row(server, muted)
+    assert row.state == "failed" and "muted" in row.error
     with server.use():
         assert Abuse.select().count() == 3
 
