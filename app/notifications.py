@@ -125,8 +125,10 @@ def video_published(video: Video) -> None:
             _create(
                 [User.get_by_id(owner.user_id)], NotificationType.MY_VIDEO_PUBLISHED, video=video.id
             )
-    if video.privacy != Privacy.PUBLIC or not channel.actor_id or hidden_video(video):
+    if video.privacy != Privacy.PUBLIC or not channel.actor_id:
         return
+    if video.is_local and hidden_video(video):  # held by the auto-block (a new remote one
+        return  # cannot be blocked yet)
     tell_subscribers(video)
 
 

@@ -380,3 +380,21 @@ def user_json(settings: Settings, user: User, account: Account, channels: list[C
         "adminFlags": user.admin_flags,
         "specialPlaylists": [],
     }
+
+
+def video_info_json(settings: Settings, video: Video) -> dict[str, Any]:
+    """A video as PeerTube names it inside notifications and reports (VideoInfo)."""
+    channel = video.channel
+    return {
+        "id": video.id,
+        "uuid": str(video.uuid),
+        "shortUUID": short_uuid(video.uuid),
+        "name": video.name,
+        "channel": {
+            "id": channel.id,
+            "name": channel.name,
+            "displayName": channel.display_name,
+            "host": channel.host or settings.host,
+            "avatars": [],
+        },
+    }

@@ -375,12 +375,7 @@ class APIHandler(BaseHandler):
         if sort not in sorts:
             errors["sort"] = (sort, "Should have correct sortable column")
         if errors:
-            raise Problem(
-                400,
-                "Incorrect request parameters: " + ", ".join(errors),
-                invalid_params=errors,
-                location="query",
-            )
+            raise query_problem(errors)
         return values["start"], values["count"], sort
 
     def send(self, data: Any, status: int = 200) -> None:
@@ -469,3 +464,13 @@ def form_arguments(handler: tornado.web.RequestHandler) -> dict[str, list[str]]:
         for k, vs in handler.request.body_arguments.items()
         if k != "_xsrf"
     }
+
+
+def query_problem(errors: dict[str, tuple[Any, str]]) -> Problem:
+    """PeerTube's 400 for wrong query parameters: {name: (value given, what it should be)}."""
+    return Problem(
+        400,
+        "Incorrect request parameters: " + ", ".join(errors),
+        invalid_params=errors,
+        location="query",
+    )

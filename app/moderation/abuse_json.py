@@ -130,20 +130,7 @@ def notification_abuse(settings: Settings, abuse: Abuse) -> dict[str, Any]:
             },
         }
     elif video is not None:
-        channel = Channel.get_by_id(video.channel_id)
-        data["video"] = {
-            "id": video.id,
-            "uuid": str(video.uuid),
-            "shortUUID": serialize.short_uuid(video.uuid),
-            "name": video.name,
-            "channel": {
-                "id": channel.id,
-                "name": channel.name,
-                "displayName": channel.display_name,
-                "host": channel.host or settings.host,
-                "avatars": [],
-            },
-        }
+        data["video"] = serialize.video_info_json(settings, video)
     elif abuse.flagged_account_id:
         account = Account.get_or_none(Account.id == abuse.flagged_account_id)
         if account is not None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from app import auth, videos
 from app.moderation import abuse_json, abuses
-from handlers.base import APIHandler, Problem
+from handlers.base import APIHandler, Problem, query_problem
 from models.abuses import PREDEFINED_REASONS, Abuse, AbuseMessage, AbuseState
 from models.accounts import Account
 from models.social import Comment
@@ -123,12 +123,7 @@ class AbuseBase(APIHandler):
                 if value:
                     out[name] = value[:200]
         if errors:
-            raise Problem(
-                400,
-                "Incorrect request parameters: " + ", ".join(errors),
-                invalid_params=errors,
-                location="query",
-            )
+            raise query_problem(errors)
         return out
 
 

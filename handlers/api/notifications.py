@@ -22,18 +22,7 @@ def notification_json(handler: APIHandler, n: Notification) -> dict:
     if n.video_id:
         video = Video.get_or_none(Video.id == n.video_id)
         if video is not None:
-            data["video"] = {
-                "id": video.id,
-                "uuid": str(video.uuid),
-                "shortUUID": serialize.short_uuid(video.uuid),
-                "name": video.name,
-                "channel": {
-                    "id": video.channel_id,
-                    "name": video.channel.name,
-                    "displayName": video.channel.display_name,
-                    "host": video.channel.host or handler.shoal.host,
-                },
-            }
+            data["video"] = serialize.video_info_json(handler.shoal, video)
     if n.type in (notifications.NEW_COMMENT_ON_MY_VIDEO, notifications.COMMENT_MENTION):
         data["comment"] = comment_json(handler, n)
     elif n.abuse_id:
