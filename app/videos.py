@@ -23,7 +23,7 @@ from app.media.transcode import transcode
 from app.settings import Settings
 from models import db, utcnow
 from models.accounts import Account, Channel, User
-from models.moderation import hidden_video, shown
+from models.moderation import VideoBlock, hidden_video, shown
 from models.uploads import Upload
 from models.videos import Privacy, State, Storyboard, Video, VideoFile, save_storyboard
 
@@ -70,16 +70,35 @@ def parse_ref(ref: str) -> int | uuidlib.UUID | None:
 
 
 def find_video(ref: str) -> Video | None:
+    """The video an id, UUID or shortUUID names, with its channel and account, and in the
+    same query whether it is blocked or its owner is (`hidden_here`, read by can_view)."""
     key = parse_ref(ref)
     if key is None:
         return None
     query = (
-        Video.select(Video, Channel, Account)
+        Video.select(
+            Video,
+            Channel,
+            Account,
+            VideoBlock.id.alias("block_id"),
+            User.id,
+            User.blocked.alias("owner_blocked"),
+        )
         .join(Channel)
         .join(Account)
+        .join(User, JOIN.LEFT_OUTER, on=(Account.user == User.id))
+        .switch(Video)
+        .join(VideoBlock, JOIN.LEFT_OUTER, on=(VideoBlock.video == Video.id))
         .where(Video.id == key if isinstance(key, int) else Video.uuid == key)
     )
-    return query.first()
+    video = query.first()
+    if video is not None:  # peewee puts each joined column on its model's instance
+        block = getattr(video, "videoblock", None)
+        owner = video.channel.account.__rel__.get("user")
+        video.hidden_here = getattr(block, "block_id", None) is not None or bool(
+            getattr(owner, "owner_blocked", False)
+        )
+    return video
 
 
 def owner_id(video: Video) -> int | None:
@@ -96,7 +115,10 @@ def can_manage(video: Video, user: User | None) -> bool:
 def can_view(video: Video, user: User | None) -> bool:
     """Private videos, blocked ones and those of blocked users are for their owner and the
     server's moderators only."""
-    if video.privacy != Privacy.PRIVATE and not hidden_video(video):
+    hidden = getattr(video, "hidden_here", None)  # known when find_video read it
+    if hidden is None:
+        hidden = hidden_video(video)
+    if video.privacy != Privacy.PRIVATE and not hidden:
         return True
     return can_manage(video, user)
 

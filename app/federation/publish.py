@@ -17,7 +17,7 @@ from app import jobs
 from app.federation import actors
 from app.federation.delivery import follower_inboxes, queue_activity
 from app.federation.objects import VIDEO_CONTEXT, activity, video_object
-from app.serialize import iso, video_url
+from app.serialize import account_url, channel_url, iso, video_url
 from app.settings import Settings
 from models import utcnow
 from models.accounts import Account, Channel
@@ -39,14 +39,16 @@ def _audience(video: Video) -> tuple[Actor, Actor, list[Actor]]:
 
 
 def _video_doc(settings: Settings, video: Video) -> dict[str, Any]:
-    account_actor, channel_actor, _ = _audience(video)
+    # A local video's owners' URLs come from their names (the account comes with the
+    # video from find_video): no actor rows to read on this hot path.
+    channel = video.channel
     files = list(video.files.order_by(VideoFile.resolution.desc()))
     doc = video_object(
         settings,
         video,
         files,
-        account_url=actors.actor_url(settings, account_actor),
-        channel_url=actors.actor_url(settings, channel_actor),
+        account_url=account_url(settings, channel.account),
+        channel_url=channel_url(settings, channel),
         storyboard=Storyboard.get_or_none(Storyboard.video == video),
     )
     doc.pop("@context", None)
