@@ -14,7 +14,7 @@ import uuid as uuidlib
 from collections.abc import Callable
 from pathlib import Path
 
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, fn
 
 from app import events, jobs, originals, torrents, trending
 from app.channels import CATALOGUE_WINDOW_DAYS
@@ -176,15 +176,23 @@ def known_sort(sort: str) -> bool:
 
 
 def page(query, sort: str, start: int, count: int) -> tuple[int, list[Video]]:
-    """(total, one page) of a video query in a PeerTube sort order."""
-    total = query.count()
+    """(total, one page) of a video query in a PeerTube sort order.
+
+    The total comes with the rows (COUNT(*) OVER ()): one query, not two. Building a
+    query's SQL is most of a list request's time (peewee, measured with py-spy), so one
+    fewer counts. Only a page past the end asks for the total on its own.
+    """
     if sort in TRENDING_SORTS:
         recent = trending.recent_views().alias("recent_views")
         query = query.join_from(Video, recent, JOIN.LEFT_OUTER, on=(recent.c.video_id == Video.id))
         order = (fn.COALESCE(recent.c.recent, 0).desc(), Video.views.desc(), Video.id.desc())
     else:
         order = SORTS.get(sort, SORTS["-publishedAt"])
-    return total, list(query.order_by(*order).offset(start).limit(count))
+    total = fn.COUNT(SQL("*")).over().alias("total_count")
+    rows = list(query.select_extend(total).order_by(*order).offset(start).limit(count))
+    if rows:
+        return rows[0].total_count, rows
+    return (query.count() if start else 0), rows
 
 
 def videos_of(user: User) -> list[Video]:
