@@ -213,7 +213,7 @@ class ActorCollectionHandler(CollectionHandler):
             rows = query.order_by(Video.published_at.desc(), Video.id.desc())
             page = list(rows.offset(offset).limit(limit))
             if actor.type == ActorType.PERSON:
-                return [publish.create_activity(self.shoal, v) for v in page]
+                return publish.create_activities(self.shoal, page)
             return [publish.announce_activity(self.shoal, v, actor) for v in page]
 
         return query.count(), items
