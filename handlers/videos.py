@@ -88,7 +88,7 @@ class WatchHandler(PageHandler):
             master_url=master_url,
             player=player_context(self, video, master_url) if playable else None,
             can_manage=videos.can_manage(video, self.user),
-            block=blocks.block_of(video),
+            block=blocks.block_of(video) if video.hidden_here else None,
             avatars=channels.image_urls(self.shoal, video.channel, "avatar"),
             subscribed=self.user is not None
             and subscriptions.is_subscribed(self.shoal, self.user, channel_handle(video.channel)),

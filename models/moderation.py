@@ -69,9 +69,13 @@ def unblocked_videos() -> peewee.Expression:
 
 def shown(viewer_id: int | None = None) -> peewee.Expression:
     """Videos fit for public surfaces (a query joining Video, Channel and Account): not
-    blocked, owner not blocked, account and server not muted by the server or the viewer."""
+    blocked, owner not blocked, account and server not muted by the server or the viewer.
+    Written against the joined Account (flatter than unblocked_videos(): peewee's time to
+    build a list query's SQL grows with its subqueries)."""
+    blocked_users = User.select(User.id).where(User.blocked == True)  # noqa: E712
     return (
-        unblocked_videos()
+        Video.id.not_in(VideoBlock.select(VideoBlock.video))
+        & (Account.user.is_null() | Account.user.not_in(blocked_users))
         & Account.id.not_in(muted_accounts(viewer_id))
         & Account.host.not_in(muted_hosts(viewer_id))
     )

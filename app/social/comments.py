@@ -182,7 +182,12 @@ def thread_page(
         "createdAt": [Comment.id],
         "-totalReplies": [peewee.SQL("reply_count").desc(), Comment.id.desc()],
     }.get(sort, [Comment.id.desc()])
-    return query.count(), list(query.order_by(*order).offset(start).limit(count))
+    # The total with the rows (one query to build and run, not two).
+    total = peewee.fn.COUNT(peewee.SQL("*")).over().alias("total_count")
+    rows = list(query.select_extend(total).order_by(*order).offset(start).limit(count))
+    if rows:
+        return rows[0].total_count, rows
+    return (query.count() if start else 0), rows
 
 
 def replies_by_author(video: Video, thread_ids: list[int]) -> dict[int, int]:
