@@ -108,6 +108,9 @@ class Settings:
     # Whose mirrors (CacheFile) of local videos are recorded: PeerTube's
     # remote_redundancy.videos.accept_from (nobody, anybody, followings).
     redundancy_accept_from: str = "followings"
+    # URL prefix of the reverse proxy's internal location that aliases SHOAL_DATA's media/
+    # and originals/ ("" : Tornado sends media files itself). See handlers/media.py.
+    accel_redirect: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -163,6 +166,9 @@ class Settings:
             ladder = tuple(sorted(heights, reverse=True))
             if not ladder or any(h < 16 or h > 4320 for h in ladder):
                 raise SettingsError("SHOAL_LADDER heights must lie between 16 and 4320")
+        accel_redirect = env.get("SHOAL_ACCEL_REDIRECT", "")
+        if accel_redirect and not (accel_redirect.startswith("/") and accel_redirect.endswith("/")):
+            raise SettingsError("SHOAL_ACCEL_REDIRECT is a path that starts and ends with /")
         secret = env.get("SHOAL_SECRET") or _stored_secret(data_dir)
         return cls(
             database_url=database_url,
@@ -187,6 +193,7 @@ class Settings:
             redundancy_accept_from=_choice(
                 env, "SHOAL_REDUNDANCY_ACCEPT_FROM", "followings", ACCEPT_FROM
             ),
+            accel_redirect=accel_redirect,
         )
 
 

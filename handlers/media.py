@@ -3,6 +3,27 @@
 Every file belongs to a video; a private video's files are served only to
 those who may see the video. File names are checked against a strict pattern
 and resolved inside the video's folder, so no path leaves it.
+
+Cache-Control lets a reverse proxy or a CDN keep what anyone may see, for as
+long as the URL names the same bytes:
+- the files of a transcoding (fragmented MP4s, whose byte ranges are the
+  segments and the init segment, and segments-sha256.json) are named with that
+  run's random prefix, so new content comes under a new name: a year, immutable;
+- playlists briefly (PeerTube sets no lifetime on them: a live or an edit
+  rewrites them under the same name);
+- thumbnails, previews, storyboards, torrents, downloads and originals are
+  named after the video, and a remote video's new picture or a new mirror in a
+  torrent comes under the same URL: two hours, as PeerTube's static files;
+- a video that not everyone may see (private, blocked, of a blocked owner):
+  `private, no-store`, and so are refusals, so that no shared cache keeps a 404
+  that its owner would get next.
+
+With SHOAL_ACCEL_REDIRECT set, the checks stay here and the bytes do not: the
+answer is an empty one with `X-Accel-Redirect: <prefix><path under SHOAL_DATA>`
+and nginx sends the file from its internal location (Range, HEAD and
+conditional requests included). nginx keeps Content-Type, Content-Disposition
+and Cache-Control from such an answer and drops other headers (the internal
+location adds Access-Control-Allow-Origin back: deploy/nginx/shoal.conf).
 """
 
 from __future__ import annotations
@@ -11,19 +32,44 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import tornado.web
 
 from app import channels, originals, torrents, videos
 from app.federation import mirroring
 from app.federation.fetch import FetchError, fetch_image_async
+from app.settings import Settings
 from handlers.base import BaseHandler, public
 from models.accounts import Channel
 from models.redundancy import live_mirrors
-from models.videos import Privacy, Video, VideoFile
+from models.videos import Video, VideoFile
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)+$")
 MAX_RESOLUTION = 100_000  # far above any video's height; a longer number names no file
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+PLAYLIST = "public, max-age=10"
+NAMED_BY_VIDEO = "public, max-age=7200"
+PRIVATE = "private, no-store"
+# A transcoding's outputs begin with its random prefix (app/media/transcode.py; PeerTube's
+# files too, which mirrors copy under their names).
+_PREFIXED = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-")
+
+
+def hls_cache_control(filename: str) -> str:
+    """Cache-Control of a public file of a video's HLS folder."""
+    if filename.endswith(".m3u8"):
+        return PLAYLIST
+    if _PREFIXED.match(filename):
+        return IMMUTABLE
+    return NAMED_BY_VIDEO  # thumbnail.jpg, preview.jpg, cached remote images
+
+
+def accel_uri(settings: Settings, absolute: str | Path) -> str:
+    """The X-Accel-Redirect URI of a file of SHOAL_DATA (ValueError for one outside it)."""
+    relative = Path(absolute).relative_to(settings.data_dir)
+    return settings.accel_redirect + quote(relative.as_posix())
 
 
 def resolution_of(text: str) -> int:
@@ -33,7 +79,50 @@ def resolution_of(text: str) -> int:
     return int(text)
 
 
-class MediaHandler(tornado.web.StaticFileHandler, BaseHandler):
+class NoStoreRefusals(tornado.web.RequestHandler):
+    """Refusals are `private, no-store`: a shared cache must not keep the 404 a visitor got
+    for a private video's file and give it to the owner."""
+
+    def write_error(self, status_code: int, **kwargs: object) -> None:
+        self.set_header("Cache-Control", PRIVATE)
+        super().write_error(status_code, **kwargs)
+
+
+class FileSender(NoStoreRefusals, tornado.web.StaticFileHandler):
+    """Sends one file of SHOAL_DATA (`send_file`): itself, or, with SHOAL_ACCEL_REDIRECT,
+    through the reverse proxy once the handler's checks are done."""
+
+    accel = False  # this answer leaves the bytes to the proxy
+
+    async def send_file(self, path: str, include_body: bool) -> None:
+        """`path` under the handler's root; 404 (403 for no regular file) as StaticFileHandler."""
+        settings: Settings = self.application.settings["shoal"]
+        if not settings.accel_redirect:
+            await tornado.web.StaticFileHandler.get(self, path, include_body=include_body)
+            return
+        self.path = self.parse_url_path(path)
+        absolute = self.get_absolute_path(self.root, self.path)
+        self.absolute_path = self.validate_absolute_path(self.root, absolute)
+        if self.absolute_path is None:
+            return
+        self.accel = True
+        self.set_header("Content-Type", self.get_content_type())
+        self.set_extra_headers(self.path)
+        self.set_header("X-Accel-Redirect", accel_uri(settings, self.absolute_path))
+
+    def compute_etag(self) -> str | None:
+        """Size and modification time, as nginx does. Tornado's own ETag reads and hashes
+        the whole file on the first request of it in each process, on the serving loop
+        (a 60 MB rendition stalls every other request for a moment), and gives files over
+        64 MB none at all, with an error in the log. None when the proxy sends the file:
+        nginx makes its own."""
+        if self.absolute_path is None or self.accel:
+            return None
+        stat = os.stat(self.absolute_path)
+        return f'"{stat.st_size:x}-{stat.st_mtime_ns:x}"'
+
+
+class MediaHandler(FileSender, BaseHandler):
     """Serves files of one video's folder (media/hls/<uuid>/)."""
 
     video: Video | None = None
@@ -48,22 +137,16 @@ class MediaHandler(tornado.web.StaticFileHandler, BaseHandler):
         self.video = video
         return video
 
+    def public_cache_control(self, path: str) -> str:
+        """Cache-Control of this file when anyone may see the video."""
+        return hls_cache_control(path.rsplit("/", 1)[-1])
+
     def set_extra_headers(self, path: str) -> None:
-        if self.video is not None and self.video.privacy == Privacy.PRIVATE:
-            self.set_header("Cache-Control", "private, no-store")
+        if self.video is not None and not videos.can_view(self.video, None):
+            self.set_header("Cache-Control", PRIVATE)  # what a visitor may not see
         else:
             self.set_header("Access-Control-Allow-Origin", "*")
-            self.set_header("Cache-Control", "public, max-age=3600")
-
-    def compute_etag(self) -> str | None:
-        """Size and modification time, as nginx does. Tornado's own ETag reads and hashes
-        the whole file on the first request of it in each process, on the serving loop
-        (a 60 MB rendition stalls every other request for a moment), and gives files over
-        64 MB none at all, with an error in the log."""
-        if self.absolute_path is None:
-            return None
-        stat = os.stat(self.absolute_path)
-        return f'"{stat.st_size:x}-{stat.st_mtime_ns:x}"'
+            self.set_header("Cache-Control", self.public_cache_control(path))
 
     def get_content_type(self) -> str:
         if self.absolute_path.endswith(".m3u8"):
@@ -76,7 +159,7 @@ class MediaHandler(tornado.web.StaticFileHandler, BaseHandler):
         if not _NAME.match(filename):
             raise tornado.web.HTTPError(404)
         self._video(uuid)
-        await super().get(f"{uuid}/{filename}", include_body=include_body)
+        await self.send_file(f"{uuid}/{filename}", include_body)
 
     @public
     async def get(self, uuid: str, filename: str, include_body: bool = True) -> None:  # type: ignore[override]
@@ -89,6 +172,9 @@ class MediaHandler(tornado.web.StaticFileHandler, BaseHandler):
 
 class ImageHandler(MediaHandler):
     """/lazy-static/{thumbnails,previews,storyboards}/<uuid>.jpg."""
+
+    def public_cache_control(self, path: str) -> str:
+        return NAMED_BY_VIDEO  # the URL names the video, not the picture
 
     def _stored(self, kind: str, video: Video) -> str:
         """The file name (a URL for remote videos) of the video's image of this kind."""
@@ -106,7 +192,7 @@ class ImageHandler(MediaHandler):
         name = self._stored(kind, video)
         if not video.is_local:
             name = await self._cached_remote(video, kind, name)
-        await super(MediaHandler, self).get(f"{uuid}/{name}", include_body=include_body)
+        await self.send_file(f"{uuid}/{name}", include_body)
 
     async def _cached_remote(self, video: Video, kind: str, url: str) -> str:
         """Remote images are fetched once and kept beside local media (PeerTube's lazy-static).
@@ -149,11 +235,14 @@ class MirrorFileHandler(MediaHandler):
         mirror = mirroring.ours(video)
         if mirror is None or mirror.state != "ready" or not _NAME.match(filename):
             raise tornado.web.HTTPError(404)
-        await tornado.web.StaticFileHandler.get(self, f"{uuid}/{filename}", include_body)
+        await self.send_file(f"{uuid}/{filename}", include_body)
 
 
 class DownloadHandler(MediaHandler):
     """/download/streaming-playlists/hls/videos/<uuid>-<resolution>-fragmented.mp4."""
+
+    def public_cache_control(self, path: str) -> str:
+        return NAMED_BY_VIDEO
 
     async def serve_download(self, uuid: str, resolution: str, include_body: bool) -> None:
         video = self._video(uuid)
@@ -164,8 +253,7 @@ class DownloadHandler(MediaHandler):
             raise tornado.web.HTTPError(404)
         safe = re.sub(r"[^A-Za-z0-9 _-]", "-", video.name)[:80].strip() or "video"
         self.set_header("Content-Disposition", f'attachment; filename="{safe} {resolution}p.mp4"')
-        path = f"{uuid}/{Path(file.filename).name}"
-        await super(MediaHandler, self).get(path, include_body=include_body)
+        await self.send_file(f"{uuid}/{Path(file.filename).name}", include_body)
 
     @public
     async def get(self, uuid: str, resolution: str) -> None:  # type: ignore[override]
@@ -179,6 +267,9 @@ class DownloadHandler(MediaHandler):
 class OriginalFileHandler(MediaHandler):
     """/static/web-videos/<uuid>-<res><ext> (and /download/web-videos/... to save): the
     upload as received, listed in `files` until the renditions are published."""
+
+    def public_cache_control(self, path: str) -> str:
+        return NAMED_BY_VIDEO
 
     def initialize(self) -> None:  # type: ignore[override]
         tornado.web.StaticFileHandler.initialize(
@@ -198,7 +289,7 @@ class OriginalFileHandler(MediaHandler):
                 raise tornado.web.HTTPError(403)
             safe = re.sub(r"[^A-Za-z0-9 _-]", "-", video.name)[:80].strip() or "video"
             self.set_header("Content-Disposition", f'attachment; filename="{safe}{ext}"')
-        await tornado.web.StaticFileHandler.get(self, video.original_path, include_body)
+        await self.send_file(video.original_path, include_body)
 
     @public
     async def get(self, kind: str, uuid: str, resolution: str, ext: str) -> None:  # type: ignore[override]
@@ -209,18 +300,19 @@ class OriginalFileHandler(MediaHandler):
         await self.serve_original(kind, uuid, resolution, ext, False)
 
 
-class ChannelImageFileHandler(tornado.web.StaticFileHandler):
-    """Avatars and banners of local channels (public, cacheable)."""
+class ChannelImageFileHandler(FileSender):
+    """Avatars and banners of local channels: public, and named with the time of their
+    upload (app/channels.py), so a new picture has a new URL."""
 
     def initialize(self) -> None:  # type: ignore[override]
         super().initialize(path=str(self.application.settings["shoal"].media_dir / "images"))
 
     def set_extra_headers(self, path: str) -> None:
         self.set_header("Access-Control-Allow-Origin", "*")
-        self.set_header("Cache-Control", "public, max-age=86400")
+        self.set_header("Cache-Control", IMMUTABLE)
 
     async def get(self, kind: str, name: str, include_body: bool = True) -> None:  # type: ignore[override]
-        await super().get(f"{kind}-{name}.jpg", include_body=include_body)
+        await self.send_file(f"{kind}-{name}.jpg", include_body)
 
     async def head(self, kind: str, name: str) -> None:  # type: ignore[override]
         await self.get(kind, name, include_body=False)
@@ -248,7 +340,11 @@ class RemoteChannelImageHandler(BaseHandler):
             tmp.replace(path)
         self.set_header("Content-Type", "image/jpeg")
         self.set_header("Cache-Control", "public, max-age=86400")
-        self.finish(path.read_bytes())
+        if self.shoal.accel_redirect:
+            self.set_header("X-Accel-Redirect", accel_uri(self.shoal, path))
+            self.finish()
+        else:
+            self.finish(path.read_bytes())
 
     head = get  # public too; Tornado leaves the body out of a HEAD answer
 
@@ -256,14 +352,18 @@ class RemoteChannelImageHandler(BaseHandler):
 def send_torrent(handler: BaseHandler, video: Video, body: bytes, attachment: str) -> None:
     """A .torrent answer: any site may read a public one; `attachment` names a download."""
     handler.set_header("Content-Type", "application/x-bittorrent")
-    if video.privacy != Privacy.PRIVATE:
+    if videos.can_view(video, None):
         handler.set_header("Access-Control-Allow-Origin", "*")
+        # Named after the video: a new mirror's web seed comes under the same URL.
+        handler.set_header("Cache-Control", NAMED_BY_VIDEO)
+    else:
+        handler.set_header("Cache-Control", PRIVATE)
     if attachment:
         handler.set_header("Content-Disposition", f'attachment; filename="{attachment}"')
     handler.finish(body)
 
 
-class TorrentHandler(BaseHandler):
+class TorrentHandler(NoStoreRefusals, BaseHandler):
     """/lazy-static/torrents/<uuid>-<res>-hls.torrent (and /download/torrents/... to save)."""
 
     @public
@@ -290,7 +390,7 @@ class TorrentHandler(BaseHandler):
     head = get  # public too; Tornado leaves the body out of a HEAD answer
 
 
-class OriginalTorrentHandler(BaseHandler):
+class OriginalTorrentHandler(NoStoreRefusals, BaseHandler):
     """/lazy-static/torrents/<uuid>-<res>.torrent (and /download/torrents/...): the
     original's torrent, while the original is listed (see app/originals.py)."""
 

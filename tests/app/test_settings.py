@@ -37,6 +37,7 @@ def test_values_are_parsed(tmp_path):
             "DATABASE_URL": "postgresql://u@db:5432/shoal",
             "SHOAL_REGISTRATION": "0",
             "SHOAL_FEDERATION_THREADS": "3",
+            "SHOAL_ACCEL_REDIRECT": "/internal-media/",
         }
     )
     assert s.ladder == (720, 360)
@@ -44,6 +45,7 @@ def test_values_are_parsed(tmp_path):
     assert s.max_upload_size == 2 * 1024**3
     assert s.secret == "s3cret" and not s.registration_open
     assert s.database_url.startswith("postgresql://")
+    assert s.accel_redirect == "/internal-media/"
 
 
 @pytest.mark.parametrize(
@@ -57,6 +59,7 @@ def test_values_are_parsed(tmp_path):
         ("SHOAL_HOST", "https://x.org/", "SHOAL_HOST is a host[:port]"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL must start with"),
         ("SHOAL_FEDERATION_THREADS", "-1", "SHOAL_FEDERATION_THREADS must be at least 0"),
+        ("SHOAL_ACCEL_REDIRECT", "/internal", "SHOAL_ACCEL_REDIRECT is a path that starts and"),
     ],
 )
 def test_bad_values_are_named_in_the_error(tmp_path, name, value, message):
