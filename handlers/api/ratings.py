@@ -13,7 +13,7 @@ class RateHandler(APIHandler):
     def put(self, ref: str) -> None:
         video = video_or_problem(self, ref)
         rating = self.json_body().get("rating")
-        if rating not in ratings.VALUES:
+        if not isinstance(rating, str) or rating not in ratings.VALUES:
             raise Problem(
                 400,
                 "Incorrect request parameters: rating",
