@@ -1,8 +1,8 @@
 """Shoal's command line.
 
-python -m app serve           the web process
-python -m app migrate         apply pending migrations (the release step)
-python -m app dev             migrate, then web + one worker together (newcomer's mode)
+python -m app serve [--port N]  the web process (--port: SHOAL_PORT, one per process)
+python -m app migrate           apply pending migrations (the release step)
+python -m app dev               migrate, then web + one worker together (newcomer's mode)
 python -m app createuser NAME [--role admin|moderator|user] [--password P] [--email E]
 python -m app resetpassword NAME [--password P]
 """
@@ -122,7 +122,10 @@ def cmd_resetpassword(settings: Settings, args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app", description="Shoal video server")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="run the web process")
+    serve = sub.add_parser("serve", help="run the web process")
+    serve.add_argument(
+        "--port", type=int, help="port to listen on (SHOAL_PORT); one per web process"
+    )
     sub.add_parser("migrate", help="apply pending database migrations")
     sub.add_parser("dev", help="migrate, then run web and a worker together")
     create = sub.add_parser("createuser", help="create a user")
@@ -137,8 +140,11 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s web %(levelname)s %(name)s: %(message)s"
     )
+    env = dict(os.environ)
+    if getattr(args, "port", None) is not None:
+        env["SHOAL_PORT"] = str(args.port)
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(env)
     except SettingsError as err:
         raise SystemExit(f"configuration error: {err}") from None
     commands = {

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import peewee
+
 from app import events
 from app.settings import Settings
 from app.validation import EMAIL, Field, check
@@ -223,7 +225,13 @@ def ensure_root(settings: Settings) -> str | None:
     password = settings.root_password
     if not password:
         password = generated = secrets.token_urlsafe(12)
-    create_user(settings, "root", password, role=Role.ADMIN)
+    try:
+        create_user(settings, "root", password, role=Role.ADMIN)
+    except (AuthError, peewee.IntegrityError):
+        # Several web processes starting together: another one made it a moment ago.
+        if not User.select().where(User.username == "root").exists():
+            raise
+        return None
     return generated
 
 
