@@ -3,7 +3,7 @@ JSON Feed 1.1, and a Podcasting 2.0 + iTunes podcast feed for one channel.
 
 Only listed videos ever reach a feed: callers pass queries made by
 `app.videos.listed_query` or `app.subscriptions` (public and published).
-`generation()` tells feed caches when to rebuild.
+Feed caches rebuild when the read version moves (app/read_cache.py).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from app import videos as video_service
 from app.constants import CATEGORIES
 from app.markdown import render, truncate
 from app.settings import Settings
-from models import db, utcnow
+from models import utcnow
 from models.accounts import Account, Channel
 from models.videos import Video, VideoFile
 
@@ -590,41 +590,3 @@ def pick_videos(
         query = query.where(Video.nsfw == nsfw)
     order = video_service.SORTS[sort_order(sort) or "-publishedAt"]
     return list(query.order_by(*order).limit(count))
-
-
-# --- when feeds change ------------------------------------------------------------------
-
-_epoch = 0  # bumped by invalidate()
-
-
-def generation() -> tuple[Any, ...]:
-    """Changes whenever a video is published or arrives, or a comment (three index-only
-    lookups), or invalidate() is called. Feed caches keep it with each entry: a new video shows at
-    once; edits and deletions show when an entry expires or after invalidate().
-    """
-    cursor = db.execute_sql(
-        'SELECT (SELECT MAX("published_at") FROM "video"), (SELECT MAX("id") FROM "video"), '
-        '(SELECT MAX("id") FROM "comment")'
-    )
-    return (_epoch, *cursor.fetchone())
-
-
-def invalidate(**_event: Any) -> None:
-    """Make every cached feed of this process stale: a listener of video edits (privacy
-    included) and deletions, and of comment edits and deletions (new videos and comments
-    change generation() by themselves)."""
-    global _epoch
-    _epoch += 1
-
-
-# Domain events this module reacts to, for app/wiring.py to register: (event, listener).
-LISTENERS: list[tuple[str, Any]] = [
-    ("video.updated", invalidate),
-    ("video.deleted", invalidate),
-    ("comment.edited", invalidate),
-    ("comment.deleted", invalidate),
-    ("video.blocked", invalidate),
-    ("video.unblocked", invalidate),
-    ("mutes.changed", invalidate),
-    ("user.blocked", invalidate),
-]

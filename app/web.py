@@ -6,12 +6,16 @@ catch-all (JSON under /api/, a page elsewhere).
 
 from __future__ import annotations
 
+import gzip
+import logging
+import time
 from pathlib import Path
 
 import tornado.httputil
 import tornado.web
+from tornado.log import access_log
 
-from app import wiring
+from app import read_cache, wiring
 from app.ratelimit import RateLimiter
 from app.settings import Settings
 from app.social.views import ViewCounter
@@ -51,7 +55,9 @@ from handlers.api import subscriptions as api_subscriptions
 from handlers.api import uploads as api_uploads
 from handlers.api import users as api_users
 from handlers.api import videos as api_videos
-from handlers.base import APIHandler, PageHandler, Problem, public
+from handlers.base import SESSION_COOKIE, APIHandler, PageHandler, Problem, public
+
+log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -116,17 +122,102 @@ def routes() -> list[tuple]:
     ]
 
 
+class CachedResponse(tornado.httputil.HTTPMessageDelegate):
+    """A stored anonymous response (app/read_cache.py), written without routing or a handler:
+    its headers, the visitor's XSRF token in a page, gzip when asked, 304 for If-None-Match."""
+
+    def __init__(
+        self,
+        request: tornado.httputil.HTTPServerRequest,
+        entry: read_cache.Entry,
+        xsrf_token: bytes | None,
+    ) -> None:
+        self.request, self.entry, self.xsrf_token = request, entry, xsrf_token
+
+    def finish(self) -> None:
+        request, entry = self.request, self.entry
+        headers = tornado.httputil.HTTPHeaders()
+        for name, value in entry.headers:
+            headers.add(name, value)
+        etag = entry.etag_for(self.xsrf_token)
+        headers["Etag"] = etag
+        headers["Date"] = tornado.httputil.format_timestamp(time.time())
+        if entry.compressible:
+            headers.add("Vary", "Accept-Encoding")
+        if _matches(request.headers.get("If-None-Match", ""), etag):
+            status, reason, body = 304, "Not Modified", b""
+            for name in ("Content-Type", "Content-Language", "Content-Encoding"):
+                headers.pop(name, None)
+        else:
+            status, reason = 200, "OK"
+            body = entry.body_for(self.xsrf_token)
+            if entry.compressible and "gzip" in request.headers.get("Accept-Encoding", ""):
+                body = entry.gzipped() if not entry.has_xsrf else gzip.compress(body, 6)
+                headers["Content-Encoding"] = "gzip"
+            headers["Content-Length"] = str(len(body))
+        start = tornado.httputil.ResponseStartLine("HTTP/1.1", status, reason)
+        request.connection.write_headers(start, headers, body or None)
+        request.connection.finish()
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "%d %s %s (%s) %.2fms (stored)",
+                status,
+                request.method,
+                request.uri,
+                request.remote_ip,
+                1000.0 * request.request_time(),
+            )
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 13.1.2's weak comparison of If-None-Match with the response's ETag."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    tag = etag.removeprefix("W/")
+    return any(t.strip().removeprefix("W/") == tag for t in if_none_match.split(","))
+
+
 class Application(tornado.web.Application):
-    """Routes one trailing slash off API paths, as PeerTube's Express router does:
-    /api/v1/videos/{id}/ answers like /api/v1/videos/{id} (yt-dlp asks with the slash)."""
+    """Answers stored anonymous reads before routing (app/read_cache.py), and routes one
+    trailing slash off API paths, as PeerTube's Express router does: /api/v1/videos/{id}/
+    answers like /api/v1/videos/{id} (yt-dlp asks with the slash)."""
 
     def find_handler(
         self, request: tornado.httputil.HTTPServerRequest, **kwargs: object
     ) -> tornado.httputil.HTTPMessageDelegate:
+        stored = self._stored(request)
+        if stored is not None:
+            return stored
         path = request.path
         if path.startswith("/api/") and len(path) > 5 and path[-1] == "/" and path[-2] != "/":
             request.path = path[:-1]
         return super().find_handler(request, **kwargs)
+
+    def _stored(self, request: tornado.httputil.HTTPServerRequest) -> CachedResponse | None:
+        """The stored answer to an anonymous GET while the read version holds; else None,
+        leaving the key and version on the request for the handler that will render it."""
+        cache: read_cache.ReadCache = self.settings["read_cache"]
+        key = cache.key(request)
+        if key is None:
+            return None
+        try:
+            version = read_cache.current_version()
+        except Exception:  # the handler will meet the database's error and answer it
+            log.exception("cannot read the read version")
+            return None
+        request.read_key = (key, version)  # type: ignore[attr-defined]
+        entry = cache.get(key, version)
+        if entry is None:
+            return None
+        token = None
+        if entry.has_xsrf:
+            cookie = request.cookies.get("_xsrf")
+            token = read_cache.xsrf_from_cookie(cookie.value.encode() if cookie else None)
+            if token is None:
+                return None  # a first visit: the handler makes the visitor's token
+        return CachedResponse(request, entry, token)
 
 
 def make_app(settings: Settings, **overrides: object) -> tornado.web.Application:
@@ -142,6 +233,7 @@ def make_app(settings: Settings, **overrides: object) -> tornado.web.Application
         "login_limiter": RateLimiter(settings.login_attempts_per_minute, 60),
         "signup_limiter": RateLimiter(1, 3600),  # its limit: the admin's, read at each sign-up
         "view_counter": ViewCounter(),
+        "read_cache": read_cache.ReadCache(private_cookie=SESSION_COOKIE),
         "compress_response": True,
         "websocket_ping_interval": 30,
         "websocket_max_message_size": 64 * 1024,

@@ -6,7 +6,7 @@ The web application (app/web.py) and the worker (workers/runner.py) call
 
 from __future__ import annotations
 
-from app import events, feeds, notifications, videos
+from app import events, notifications, videos
 from app.federation import flags, publish, redundancy
 from app.federation import social as federation_social
 from app.moderation import abuse_notices, blocks, notices
@@ -20,7 +20,6 @@ def connect() -> None:
         *publish.LISTENERS,
         *federation_social.LISTENERS,
         *notifications.LISTENERS,
-        *feeds.LISTENERS,
         *redundancy.LISTENERS,
         *notices.LISTENERS,
         *abuse_notices.LISTENERS,

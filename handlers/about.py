@@ -7,6 +7,8 @@ from handlers.base import PageHandler, Problem, public
 
 
 class AboutPageHandler(PageHandler):
+    read_cached = True
+
     @public
     def get(self) -> None:
         self.render_page("about.mako", about=about.get(self.shoal), fields=about.FIELDS)

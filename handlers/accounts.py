@@ -66,6 +66,8 @@ class LogoutHandler(PageHandler):
 
 
 class AccountPageHandler(PageHandler):
+    read_cached = True
+
     @public
     def get(self, name: str) -> None:
         if self.wants_activity_json():

@@ -157,6 +157,8 @@ def _types(kind: str) -> tuple[ActorType, ...]:
 class CollectionHandler(ActivityPubHandler):
     """A collection's head, or one of its pages with ?page=N."""
 
+    read_cached = True
+
     def send_collection(self, url: str, total: int, items: Callable[[int, int], list]) -> None:
         if self.get_argument("page", None) is None:
             self.send_activity(collections.head(url, total))
@@ -282,6 +284,8 @@ class CommentHandler(ActivityPubHandler):
     """A comment written here, at its URL: its Note (a Tombstone once deleted) for
     ActivityPub, the watch page at the comment for a browser; /activity is its Create."""
 
+    read_cached = True
+
     @public
     def get(self, ref: str, comment_id: str, activity: str | None = None) -> None:
         video = find_video(ref)  # local comments on remote videos live here too
@@ -310,6 +314,8 @@ class CommentHandler(ActivityPubHandler):
 class RatingActivityHandler(ActivityPubHandler):
     """/accounts/{name}/likes/{video id} (and dislikes): the Like a local account sent."""
 
+    read_cached = True
+
     @public
     def get(self, name: str, kind: str, video_id: str) -> None:
         account = Account.get_or_none((Account.name == name) & (Account.host == ""))
@@ -328,6 +334,8 @@ class RatingActivityHandler(ActivityPubHandler):
 class VideoActivityHandler(ActivityPubHandler):
     """The activities a video's collections and outboxes name: its Create and Announces."""
 
+    read_cached = True
+
     @public
     def get(self, ref: str, announcer: str | None = None) -> None:
         video = local_video(ref)
@@ -342,6 +350,8 @@ class VideoActivityHandler(ActivityPubHandler):
 
 class CacheFileHandler(ActivityPubHandler):
     """This server's CacheFile of a remote video it mirrors (PeerTube's URL for it)."""
+
+    read_cached = True
 
     @public
     def get(self, ref: str) -> None:

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 import tornado.web
 from mako.lookup import TemplateLookup
 
-from app import auth, serialize, videos
+from app import auth, read_cache, serialize, videos
 from app.settings import Settings
 from app.validation import Field, ValidationError, check
 from models import db
@@ -89,6 +89,10 @@ class BaseHandler(tornado.web.RequestHandler):
 
     user: User | None = None
     token_auth = False
+    # GETs of this handler are the same for every anonymous visitor: kept and answered by
+    # app/read_cache.py until the data changes. A GET that must not be kept calls no_store().
+    read_cached = False
+    _read_store: tuple[tuple, int] | None = None
 
     @property
     def shoal(self) -> Settings:
@@ -107,6 +111,62 @@ class BaseHandler(tornado.web.RequestHandler):
         self.user = self._resolve_user()
         if self.user is None and not self.is_public():
             self.deny()
+        if self.read_cached and self.user is None:
+            self._read_from_cache()
+
+    def _read_from_cache(self) -> None:
+        """Answer a stored response (app/web.py answers most of them before routing: this is
+        for pages whose visitor has no XSRF cookie yet), or note where to store this one."""
+        cache: read_cache.ReadCache = self.application.settings["read_cache"]
+        found = getattr(self.request, "read_key", None)
+        if found is None:
+            key = cache.key(self.request)
+            if key is None:
+                return
+            found = (key, read_cache.current_version())
+        entry = cache.get(*found)
+        if entry is None:
+            self._read_store = found
+            return
+        self.clear()
+        for name in {name for name, _ in entry.headers}:
+            self.clear_header(name)
+        for name, value in entry.headers:
+            self.add_header(name, value)
+        self._send_entry(entry)
+
+    def no_store(self) -> None:
+        """This response is not kept for other visitors (e.g. it queued a refresh)."""
+        self._read_store = None
+
+    def _send_entry(self, entry: read_cache.Entry) -> None:
+        token = self.xsrf_token if entry.has_xsrf else None
+        etag = entry.etag_for(token)
+        self.set_header("Etag", etag)
+        if self.check_etag_header():
+            self.set_status(304)
+            super().finish()
+            return
+        super().finish(entry.body_for(token))
+
+    def finish(self, chunk: str | bytes | dict | None = None) -> Any:
+        if self._read_store is None or self._status_code != 200 or self._finished:
+            return super().finish(chunk)
+        if chunk is not None:
+            self.write(chunk)
+        key, version = self._read_store
+        self._read_store = None
+        entry = read_cache.make_entry(self._headers, b"".join(self._write_buffer))
+        self.application.settings["read_cache"].put(key, version, entry)
+        self._write_buffer = []
+        self._send_entry(entry)
+        return None
+
+    def xsrf_in_page(self) -> str:
+        """The XSRF token a page carries: a marker when the page is stored for others."""
+        if self._read_store is not None:
+            return read_cache.XSRF_MARKER
+        return self.xsrf_token.decode()
 
     def _resolve_user(self) -> User | None:
         header = self.request.headers.get("Authorization", "")
@@ -274,7 +334,7 @@ class PageHandler(BaseHandler):
             "h": self,
             "user": self.user,
             "settings": self.shoal,
-            "xsrf": self.xsrf_token.decode(),
+            "xsrf": self.xsrf_in_page(),
             "static": self.static_url,
         }
         ctx.update(extra)

@@ -13,6 +13,8 @@ from models.federation import ActorType
 
 
 class ChannelPageHandler(PageHandler):
+    read_cached = True
+
     @public
     def get(self, name: str) -> None:
         if self.wants_activity_json():

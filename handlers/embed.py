@@ -16,6 +16,8 @@ from models.videos import Privacy
 class EmbedHandler(PageHandler):
     """The player alone, for any web site's iframe."""
 
+    read_cached = True
+
     def set_default_headers(self) -> None:
         super().set_default_headers()
         self.clear_header("X-Frame-Options")

@@ -7,7 +7,8 @@
 - /api/v1/users/scoped-tokens: read (GET) or reset (POST) one's feed token
 
 Feeds are public GETs. Each answer carries a strong ETag and Last-Modified and
-is kept for a minute in the application's FeedCache; a new video shows at once.
+is kept for a minute in the application's FeedCache while the read version holds
+(app/read_cache.py): a change made by any process shows at once.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
-from app import channels, comment_feed, feed_tokens, feeds, subscriptions, videos
+from app import channels, comment_feed, feed_tokens, feeds, read_cache, subscriptions, videos
 from app.settings import Settings
 from handlers.base import APIHandler, Problem, bad_query, public
 from models import utcnow
@@ -60,7 +61,7 @@ def rendered(body: bytes, content_type: str, modified: dt.datetime | None) -> Re
 
 
 class FeedCache:
-    """Built feeds by full URL, for `ttl` seconds and while feeds.generation() holds;
+    """Built feeds by full URL, for `ttl` seconds and while the read version holds;
     bounded (the least recently used go first). One per web application.
     """
 
@@ -166,7 +167,7 @@ class FeedHandler(APIHandler):
         """Answer from the cache or build; 304 when the client's copy is current."""
         cache: FeedCache = self.application.settings.setdefault("feed_cache", FeedCache())
         key = self.self_url()
-        gen = feeds.generation()
+        gen = read_cache.current_version()
         feed = cache.get(key, gen)
         if feed is None:
             feed = rendered(*build())

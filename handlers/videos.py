@@ -56,6 +56,8 @@ def render_list(handler: PageHandler, template: str, query, base_url: str, **con
 class HomeHandler(PageHandler):
     """Recent videos: from the whole network this server knows, or only its own."""
 
+    read_cached = True
+
     @public
     def get(self) -> None:
         local = self.get_argument("scope", "") == "local"
@@ -67,6 +69,8 @@ class HomeHandler(PageHandler):
 
 
 class WatchHandler(PageHandler):
+    read_cached = True
+
     @public
     def get(self, ref: str) -> None:
         video = visible_video(self, ref)
@@ -80,6 +84,7 @@ class WatchHandler(PageHandler):
         if not video.is_local:  # hls.js fetches from the origin server
             self.allow_connect(master_url)
             remote.queue_refresh_if_stale(video)
+            self.no_store()  # each view may be the one that refreshes it
         playable = video.is_published and bool(video.hls_master)
         self.render_page(
             "watch.mako",

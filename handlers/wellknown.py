@@ -30,6 +30,8 @@ class WebFingerHandler(APIHandler):
     Actor URLs of this server are accepted too (Mastodon sometimes asks with them).
     """
 
+    read_cached = True
+
     @public
     def get(self) -> None:
         resource = self.get_argument("resource", "").strip()
@@ -100,6 +102,8 @@ class NodeInfoLinksHandler(APIHandler):
 
 
 class NodeInfoHandler(APIHandler):
+    read_cached = True
+
     @public
     def get(self) -> None:
         self.set_header(

@@ -25,6 +25,8 @@ class ChannelsHandler(APIHandler):
     """GET /api/v1/video-channels: the channels listed here, in pages, for anyone;
     POST: a new channel for the signed-in user."""
 
+    read_cached = True
+
     @public
     def get(self) -> None:
         start, count, sort = self.paging(channels.CHANNEL_SORTS, "-createdAt")
@@ -48,6 +50,8 @@ class ChannelsHandler(APIHandler):
 
 
 class ChannelHandler(APIHandler):
+    read_cached = True
+
     @public
     def get(self, handle: str) -> None:
         channel = channels.find_channel(handle, self.shoal.host)
@@ -99,6 +103,8 @@ class ChannelImageHandler(APIHandler):
 
 
 class ChannelVideosHandler(APIHandler):
+    read_cached = True
+
     @public
     def get(self, handle: str) -> None:
         channel = channels.find_channel(handle, self.shoal.host)
@@ -110,6 +116,8 @@ class ChannelVideosHandler(APIHandler):
 class AccountsHandler(APIHandler):
     """GET /api/v1/accounts: every account known here, in pages, as PeerTube lists them."""
 
+    read_cached = True
+
     @public
     def get(self) -> None:
         start, count, sort = self.paging(channels.ACCOUNT_SORTS, "-createdAt")
@@ -119,6 +127,8 @@ class AccountsHandler(APIHandler):
 
 
 class AccountHandler(APIHandler):
+    read_cached = True
+
     @public
     def get(self, handle: str) -> None:
         account = channels.find_account(handle, self.shoal.host)
@@ -128,6 +138,8 @@ class AccountHandler(APIHandler):
 
 
 class AccountVideosHandler(APIHandler):
+    read_cached = True
+
     @public
     def get(self, handle: str) -> None:
         account = channels.find_account(handle, self.shoal.host)
@@ -137,6 +149,8 @@ class AccountVideosHandler(APIHandler):
 
 
 class AccountChannelsHandler(APIHandler):
+    read_cached = True
+
     @public
     def get(self, handle: str) -> None:
         account = channels.find_account(handle, self.shoal.host)

@@ -47,6 +47,8 @@ class CommentWriter(APIHandler):
 class CommentThreadsHandler(CommentWriter):
     """GET (a page of threads) and POST (a new thread) /api/v1/videos/{id}/comment-threads."""
 
+    read_cached = True
+
     @public
     def get(self, ref: str) -> None:
         video = video_or_problem(self, ref)
@@ -67,6 +69,8 @@ class CommentThreadsHandler(CommentWriter):
 
 class CommentThreadHandler(APIHandler):
     """GET /api/v1/videos/{id}/comment-threads/{threadId}: the thread as a tree."""
+
+    read_cached = True
 
     @public
     def get(self, ref: str, thread_id: str) -> None:

@@ -37,6 +37,8 @@ async def searched(handler: APIHandler) -> str:
 
 
 class SearchVideosHandler(APIHandler):
+    read_cached = True
+
     @public
     async def get(self) -> None:
         q = await searched(self)
@@ -53,6 +55,8 @@ class SearchVideosHandler(APIHandler):
 
 
 class SearchChannelsHandler(APIHandler):
+    read_cached = True
+
     @public
     async def get(self) -> None:
         q = await searched(self)

@@ -30,6 +30,8 @@ def video_or_problem(handler: APIHandler, ref: str) -> Video:
 class VideosHandler(APIHandler):
     """GET /api/v1/videos: published public videos, PeerTube's paging and sorts."""
 
+    read_cached = True
+
     @public
     def get(self) -> None:
         start = self.int_argument("start", 0)
@@ -46,6 +48,8 @@ class VideosHandler(APIHandler):
 
 class VideoHandler(APIHandler):
     """GET, PUT and DELETE /api/v1/videos/{id|uuid|shortUUID}."""
+
+    read_cached = True
 
     @public
     def get(self, ref: str) -> None:
@@ -72,6 +76,8 @@ class VideoHandler(APIHandler):
 
 
 class DescriptionHandler(APIHandler):
+    read_cached = True
+
     @public
     def get(self, ref: str) -> None:
         video = video_or_problem(self, ref)

@@ -1,0 +1,161 @@
+"""Rendered anonymous reads, kept until anything they could show changes.
+
+Most reads are anonymous and the same for everyone: other servers fetching an
+ActivityPub object, API clients listing videos, visitors opening a page. Each
+web process keeps the responses it rendered for them (status 200 only) with
+the database's read version (migration 0021: triggers move it on every change
+to a table visitors read, whichever process or worker made the change). A
+request is answered from here only while the version read at that moment is
+the one the response was rendered under, so an edit, a new video, a privacy
+change or a deletion shows at once in every web process; the price is one
+primary-key read per request.
+
+The key is what the response may depend on for an anonymous visitor: the URI
+(path and query), Accept (ActivityPub or HTML on one URL) and HX-Request (a
+fragment or the page). Requests with credentials (a Bearer token or the
+session cookie) are never answered from here nor stored. Pages carry the
+visitor's XSRF token: they are stored with a marker in its place
+(`XSRF_MARKER`) and each answer puts the visitor's own token back.
+
+`app/web.py` answers hits before routing (no handler is made for them);
+`handlers/base.py` stores what handlers that opt in render, and answers hits
+itself when the visitor's token must be made first.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from models import db
+
+XSRF_MARKER = "shoal-xsrf-3b1c9e0d5f"
+_XSRF_MARKER_BYTES = XSRF_MARKER.encode()
+# Tornado's version-2 XSRF cookie: 2|mask|masked token|time. A token given back in a page
+# is the visitor's own cookie value, so only that exact shape is ever written into HTML.
+_XSRF_COOKIE = re.compile(rb"^2\|[0-9a-f]{8}\|[0-9a-f]{32}\|[0-9]{1,12}$")
+# Headers of the stored response that are the request's own, not the content's.
+_NOT_STORED = frozenset(
+    ("set-cookie", "date", "server", "content-length", "etag", "transfer-encoding")
+)
+_COMPRESSIBLE = ("text/", "application/json", "application/activity+json", "application/xml")
+MIN_GZIP = 1024
+
+# Tables no anonymous read comes from (migration 0021 moves the version on changes to the
+# others): private to their users, or the servers' own bookkeeping. A new table goes in one
+# list or the other (tests/app/test_read_cache.py).
+UNREAD_TABLES = frozenset(
+    (
+        "abuse",  # reports: moderators and reporters only
+        "abuse_message",
+        "delivery",  # federation bookkeeping
+        "inbox_activity",
+        "out_activity",
+        "job",
+        "notification",  # their user's only
+        "o_auth_client",
+        "o_auth_token",
+        "upload",  # unfinished uploads
+        "user_registration",  # requests to join: moderators only
+    )
+)
+
+
+def current_version() -> int:
+    """The database's read version now (one primary-key read)."""
+    row = db.execute_sql('SELECT "n" FROM "read_version" WHERE "id" = 1').fetchone()
+    return row[0] if row else -1
+
+
+@dataclass
+class Entry:
+    """One stored response: headers without the per-request ones, and the body."""
+
+    headers: list[tuple[str, str]]
+    body: bytes
+    etag: str
+    has_xsrf: bool
+    compressible: bool
+    _gzipped: bytes | None = field(default=None, repr=False)
+
+    def body_for(self, xsrf_token: bytes | None) -> bytes:
+        """The body with the visitor's XSRF token in place of the marker."""
+        if not self.has_xsrf:
+            return self.body
+        return self.body.replace(_XSRF_MARKER_BYTES, xsrf_token or b"")
+
+    def gzipped(self) -> bytes:
+        """The body compressed once (only for bodies without a per-visitor token)."""
+        if self._gzipped is None:
+            self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
+        return self._gzipped
+
+    def etag_for(self, xsrf_token: bytes | None) -> str:
+        if not self.has_xsrf:
+            return self.etag
+        digest = hashlib.sha1(self.etag.encode() + (xsrf_token or b""), usedforsecurity=False)
+        return f'"{digest.hexdigest()}"'
+
+
+def make_entry(headers: Any, body: bytes) -> Entry:
+    """An Entry from a handler's headers (tornado HTTPHeaders) and its body as written."""
+    kept = [(k, v) for k, v in headers.get_all() if k.lower() not in _NOT_STORED]
+    ctype = headers.get("Content-Type", "")
+    etag = f'"{hashlib.sha1(body, usedforsecurity=False).hexdigest()}"'
+    return Entry(
+        headers=kept,
+        body=body,
+        etag=etag,
+        has_xsrf=_XSRF_MARKER_BYTES in body,
+        compressible=ctype.startswith(_COMPRESSIBLE) and len(body) >= MIN_GZIP,
+    )
+
+
+def xsrf_from_cookie(cookie: bytes | None) -> bytes | None:
+    """The visitor's XSRF cookie value when it has Tornado's shape (usable as the token)."""
+    if cookie and _XSRF_COOKIE.match(cookie):
+        return cookie
+    return None
+
+
+class ReadCache:
+    """Stored anonymous responses by key, each with the read version it was rendered
+    under; bounded, the least recently used go first. One per web application."""
+
+    def __init__(self, private_cookie: str, size: int = 4096) -> None:
+        self.size = size
+        self._private_cookie = private_cookie + "="
+        self._entries: OrderedDict[tuple, tuple[int, Entry]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def key(self, request: Any) -> tuple | None:
+        """The key of an anonymous GET, or None when it carries credentials."""
+        if request.method != "GET":
+            return None
+        headers = request.headers
+        if "Authorization" in headers or self._private_cookie in headers.get("Cookie", ""):
+            return None
+        return (request.uri, headers.get("Accept", ""), headers.get("HX-Request", ""))
+
+    def get(self, key: tuple, version: int) -> Entry | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None or found[0] != version:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return found[1]
+
+    def put(self, key: tuple, version: int, entry: Entry) -> None:
+        with self._lock:
+            self._entries[key] = (version, entry)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
