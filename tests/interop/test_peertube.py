@@ -144,7 +144,12 @@ def test_a_shoal_video_reaches_peertube_then_its_edit_and_its_deletion(
         response = peertube.get(f"/api/v1/videos/{uuid}", peertube.root)
         return response.json() if response.status_code == 200 else None
 
-    seen = wait_for("the Shoal video on PeerTube", on_peertube)
+    # PeerTube reads a video and its playlists in separate queries outside a transaction: the
+    # first answer after the insert may lack the playlists that came in the same Create.
+    seen = wait_for(
+        "the Shoal video on PeerTube, with its playlist",
+        lambda: (found := on_peertube()) and found["streamingPlaylists"] and found,
+    )
     assert seen["name"] == name and seen["isLocal"] is False
     assert seen["channel"]["host"] == shoal.settings.host
     assert seen["streamingPlaylists"][0]["playlistUrl"].startswith(shoal.url)
