@@ -125,12 +125,14 @@ def xsrf_from_cookie(cookie: bytes | None) -> bytes | None:
 
 class ReadCache:
     """Stored anonymous responses by key, each with the read version it was rendered
-    under; bounded, the least recently used go first. One per web application."""
+    under; bounded by their bodies' total size (the least recently used go first). One per
+    web application."""
 
-    def __init__(self, private_cookie: str, size: int = 4096) -> None:
-        self.size = size
+    def __init__(self, private_cookie: str, max_bytes: int = 64 << 20) -> None:
+        self.max_bytes = max_bytes
         self._private_cookie = private_cookie + "="
         self._entries: OrderedDict[tuple, tuple[int, Entry]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -147,6 +149,8 @@ class ReadCache:
         with self._lock:
             found = self._entries.get(key)
             if found is None or found[0] != version:
+                if found is not None:  # rendered before a change: of no use any more
+                    self._drop(key)
                 self.misses += 1
                 return None
             self._entries.move_to_end(key)
@@ -154,8 +158,16 @@ class ReadCache:
             return found[1]
 
     def put(self, key: tuple, version: int, entry: Entry) -> None:
+        if len(entry.body) > self.max_bytes // 16:
+            return  # a rare huge answer would push out many common ones
         with self._lock:
+            if key in self._entries:
+                self._drop(key)
             self._entries[key] = (version, entry)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            self._bytes += len(entry.body)
+            while self._bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: tuple) -> None:
+        _, entry = self._entries.pop(key)
+        self._bytes -= len(entry.body)

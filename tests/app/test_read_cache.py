@@ -59,3 +59,21 @@ def test_a_committed_change_moves_the_version_and_bookkeeping_does_not(backend, 
         assert read_cache.current_version() > after
     finally:
         other.close()
+
+
+def test_the_cache_keeps_the_most_recently_used_within_its_size():
+    cache = read_cache.ReadCache(private_cookie="shoal_session", max_bytes=1600)
+
+    def entry(size: int) -> read_cache.Entry:
+        return read_cache.Entry([], b"x" * size, '"e"', has_xsrf=False, compressible=False)
+
+    for n in range(16):  # 1600 bytes: all fit
+        cache.put(("/a", n), 7, entry(100))
+    assert cache.get(("/a", 0), 7) is not None  # used: now the most recent
+    cache.put(("/a", 16), 7, entry(100))  # over: the least recently used goes
+    assert cache.get(("/a", 1), 7) is None
+    assert all(cache.get(("/a", n), 7) is not None for n in (0, *range(2, 17)))
+    assert cache.get(("/a", 0), 8) is None  # a newer version: gone for good
+    assert cache.get(("/a", 0), 7) is None
+    cache.put(("/huge",), 7, entry(101))  # over a sixteenth of the budget: not kept
+    assert cache.get(("/huge",), 7) is None
