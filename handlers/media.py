@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import secrets
 from pathlib import Path
 from urllib.parse import quote
 
@@ -208,7 +209,7 @@ class ImageHandler(MediaHandler):
             except FetchError:
                 raise tornado.web.HTTPError(404) from None
             folder.mkdir(parents=True, exist_ok=True)
-            tmp = folder / f".{name}.part"
+            tmp = folder / f".{name}.{secrets.token_hex(4)}.part"  # web processes may race
             tmp.write_bytes(data)
             tmp.replace(folder / name)
         return name
@@ -335,7 +336,7 @@ class RemoteChannelImageHandler(BaseHandler):
             except FetchError:
                 raise tornado.web.HTTPError(404) from None
             folder.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".part")
+            tmp = path.with_suffix(f".{secrets.token_hex(4)}.part")  # web processes may race
             tmp.write_bytes(data)
             tmp.replace(path)
         self.set_header("Content-Type", "image/jpeg")
