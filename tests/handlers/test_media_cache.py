@@ -13,6 +13,7 @@ from app.settings import Settings
 from handlers.media import IMMUTABLE, NAMED_BY_VIDEO, PLAYLIST, PRIVATE
 from tests.conftest import PASSWORD, LiveServer
 from tests.handlers.test_api_videos import upload
+from tests.handlers.test_channels import png
 
 
 def media_urls(client, uuid: str) -> dict[str, str]:
@@ -147,3 +148,20 @@ def test_behind_a_proxy_media_answers_name_the_file_after_the_checks(accel_serve
         assert refused.status_code == 404 and "X-Accel-Redirect" not in refused.headers
         assert alice.get(url).headers["Cache-Control"] == PRIVATE
     assert anon.get(urls["segments"].replace(".mp4", ".mp5")).status_code == 404
+
+
+def test_a_channels_new_avatar_comes_under_a_new_url_so_each_is_kept_for_good(alice_api, anon):
+    paths = []
+    for size in (320, 400):
+        answer = alice_api.post(
+            "/api/v1/video-channels/alice_channel/avatar/pick",
+            files={"avatarfile": ("a.png", png(size, size), "image/png")},
+        )
+        assert answer.status_code == 200, answer.text
+        paths.append(answer.json()["avatars"][0]["path"])
+    assert paths[0] != paths[1]
+    current = anon.get(paths[1])
+    assert current.headers["Content-Type"] == "image/jpeg"
+    assert current.headers["Cache-Control"] == IMMUTABLE
+    assert current.headers["Access-Control-Allow-Origin"] == "*"
+    assert anon.get(paths[0]).status_code == 404  # the old one is gone, not changed
