@@ -24,10 +24,12 @@ itself when the visitor's token must be made first.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +47,7 @@ _NOT_STORED = frozenset(
 )
 _COMPRESSIBLE = ("text/", "application/json", "application/activity+json", "application/xml")
 MIN_GZIP = 1024
+VERSION_REUSE = 0.005  # seconds: the longest one read of the version answers requests
 
 # Tables no anonymous read comes from (migration 0021 moves the version on changes to the
 # others): private to their users, or the servers' own bookkeeping. A new table goes in one
@@ -134,7 +137,36 @@ class ReadCache:
         self._entries: OrderedDict[tuple, tuple[int, Entry]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._version: int | None = None
+        self._version_read = 0.0
+        self._forget_scheduled = False
         self.hits = self.misses = 0
+
+    def version(self) -> int:
+        """The read version, read at most once per turn of the event loop (and 5 ms).
+
+        Never stale for a request: the turn that handles it started after the request was
+        sent (the loop polls sockets before it runs what they woke), so after any change the
+        client saw completed. Tornado also reads a connection's next request right after
+        answering the previous one, within the turn; a client that waits for each answer
+        before asking again (browsers, other servers) has not sent it yet then. Only a
+        client that pipelines requests could be answered with the version of up to
+        VERSION_REUSE before.
+        """
+        now = time.monotonic()
+        if self._version is None or now - self._version_read > VERSION_REUSE:
+            self._version, self._version_read = current_version(), now
+            if not self._forget_scheduled:
+                try:
+                    asyncio.get_running_loop().call_soon(self._forget_version)
+                    self._forget_scheduled = True
+                except RuntimeError:  # no event loop in this thread: read every time
+                    self._version, version = None, self._version
+                    return version
+        return self._version
+
+    def _forget_version(self) -> None:
+        self._version, self._forget_scheduled = None, False
 
     def key(self, request: Any) -> tuple | None:
         """The key of an anonymous GET, or None when it carries credentials."""

@@ -141,7 +141,7 @@ class CachedResponse(tornado.httputil.HTTPMessageDelegate):
             headers.add(name, value)
         etag = entry.etag_for(self.xsrf_token)
         headers["Etag"] = etag
-        headers["Date"] = tornado.httputil.format_timestamp(time.time())
+        headers["Date"] = _http_date()
         if entry.compressible:
             headers.add("Vary", "Accept-Encoding")
         if _matches(request.headers.get("If-None-Match", ""), etag):
@@ -158,8 +158,10 @@ class CachedResponse(tornado.httputil.HTTPMessageDelegate):
         start = tornado.httputil.ResponseStartLine("HTTP/1.1", status, reason)
         request.connection.write_headers(start, headers, body or None)
         request.connection.finish()
-        if access_log.isEnabledFor(logging.INFO):
-            access_log.info(
+        # Not one INFO line each: thousands a second would cost more than the answers (a proxy
+        # in front logs every request anyway).
+        if access_log.isEnabledFor(logging.DEBUG):
+            access_log.debug(
                 "%d %s %s (%s) %.2fms (stored)",
                 status,
                 request.method,
@@ -167,6 +169,18 @@ class CachedResponse(tornado.httputil.HTTPMessageDelegate):
                 request.remote_ip,
                 1000.0 * request.request_time(),
             )
+
+
+_date: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """The Date header's value, formatted once a second."""
+    global _date
+    now = int(time.time())
+    if _date[0] != now:
+        _date = (now, tornado.httputil.format_timestamp(now))
+    return _date[1]
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
@@ -203,7 +217,7 @@ class Application(tornado.web.Application):
         if key is None:
             return None
         try:
-            version = read_cache.current_version()
+            version = cache.version()
         except Exception:  # the handler will meet the database's error and answer it
             log.exception("cannot read the read version")
             return None

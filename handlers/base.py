@@ -123,7 +123,7 @@ class BaseHandler(tornado.web.RequestHandler):
             key = cache.key(self.request)
             if key is None:
                 return
-            found = (key, read_cache.current_version())
+            found = (key, cache.version())
         entry = cache.get(*found)
         if entry is None:
             self._read_store = found

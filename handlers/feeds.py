@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
-from app import channels, comment_feed, feed_tokens, feeds, read_cache, subscriptions, videos
+from app import channels, comment_feed, feed_tokens, feeds, subscriptions, videos
 from app.settings import Settings
 from handlers.base import APIHandler, Problem, bad_query, public
 from models import utcnow
@@ -167,7 +167,7 @@ class FeedHandler(APIHandler):
         """Answer from the cache or build; 304 when the client's copy is current."""
         cache: FeedCache = self.application.settings.setdefault("feed_cache", FeedCache())
         key = self.self_url()
-        gen = read_cache.current_version()
+        gen = self.application.settings["read_cache"].version()
         feed = cache.get(key, gen)
         if feed is None:
             feed = rendered(*build())
