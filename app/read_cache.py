@@ -34,6 +34,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from tornado.httputil import HTTPHeaders
+
 from models import db
 
 XSRF_MARKER = "shoal-xsrf-3b1c9e0d5f"
@@ -85,6 +87,7 @@ class Entry:
     has_xsrf: bool
     compressible: bool
     _gzipped: bytes | None = field(default=None, repr=False)
+    _shared: dict[bool, HTTPHeaders] = field(default_factory=dict, repr=False)
 
     def body_for(self, xsrf_token: bytes | None) -> bytes:
         """The body with the visitor's XSRF token in place of the marker."""
@@ -103,6 +106,36 @@ class Entry:
             return self.etag
         digest = hashlib.sha1(self.etag.encode() + (xsrf_token or b""), usedforsecurity=False)
         return f'"{digest.hexdigest()}"'
+
+    def response(self, xsrf_token: bytes | None, gzipped: bool) -> tuple[HTTPHeaders, bytes]:
+        """The headers (without Date) and body of a 200. Without a token they are made once
+        and shared: the caller sets Date and removes what it adds before the next answer."""
+        if xsrf_token is None and gzipped in self._shared:
+            return self._shared[gzipped], self.gzipped() if gzipped else self.body
+        body = self.body_for(xsrf_token)
+        if gzipped:
+            body = self.gzipped() if xsrf_token is None else gzip.compress(body, 6)
+        headers = self.headers_with(self.etag_for(xsrf_token))
+        if gzipped:
+            headers["Content-Encoding"] = "gzip"
+        headers["Content-Length"] = str(len(body))
+        if xsrf_token is None:
+            self._shared[gzipped] = headers
+        return headers, body
+
+    def headers_with(self, etag: str) -> HTTPHeaders:
+        """The stored headers and `etag`, with one Vary naming Accept-Encoding if compressible."""
+        headers = HTTPHeaders()
+        vary = [v for k, v in self.headers if k.lower() == "vary"]
+        for name, value in self.headers:
+            if name.lower() != "vary":
+                headers.add(name, value)
+        if self.compressible:
+            vary.append("Accept-Encoding")
+        if vary:
+            headers["Vary"] = ", ".join(vary)
+        headers["Etag"] = etag
+        return headers
 
 
 def make_entry(headers: Any, body: bytes) -> Entry:

@@ -6,7 +6,6 @@ catch-all (JSON under /api/, a page elsewhere).
 
 from __future__ import annotations
 
-import gzip
 import logging
 import time
 from pathlib import Path
@@ -135,28 +134,21 @@ class CachedResponse(tornado.httputil.HTTPMessageDelegate):
         self.request, self.entry, self.xsrf_token = request, entry, xsrf_token
 
     def finish(self) -> None:
-        request, entry = self.request, self.entry
-        headers = tornado.httputil.HTTPHeaders()
-        for name, value in entry.headers:
-            headers.add(name, value)
-        etag = entry.etag_for(self.xsrf_token)
-        headers["Etag"] = etag
-        headers["Date"] = _http_date()
-        if entry.compressible:
-            headers.add("Vary", "Accept-Encoding")
+        request, entry, token = self.request, self.entry, self.xsrf_token
+        etag = entry.etag_for(token)
         if _matches(request.headers.get("If-None-Match", ""), etag):
             status, reason, body = 304, "Not Modified", b""
+            headers = entry.headers_with(etag)
             for name in ("Content-Type", "Content-Language", "Content-Encoding"):
                 headers.pop(name, None)
         else:
             status, reason = 200, "OK"
-            body = entry.body_for(self.xsrf_token)
-            if entry.compressible and "gzip" in request.headers.get("Accept-Encoding", ""):
-                body = entry.gzipped() if not entry.has_xsrf else gzip.compress(body, 6)
-                headers["Content-Encoding"] = "gzip"
-            headers["Content-Length"] = str(len(body))
+            gzipped = entry.compressible and "gzip" in request.headers.get("Accept-Encoding", "")
+            headers, body = entry.response(token, gzipped)
+        headers["Date"] = _http_date()
         start = tornado.httputil.ResponseStartLine("HTTP/1.1", status, reason)
         request.connection.write_headers(start, headers, body or None)
+        headers.pop("Connection", None)  # added for this connection: the headers may be shared
         request.connection.finish()
         # Not one INFO line each: thousands a second would cost more than the answers (a proxy
         # in front logs every request anyway).
