@@ -14,7 +14,7 @@ import uuid as uuidlib
 from collections.abc import Callable
 from pathlib import Path
 
-from peewee import JOIN, SQL, fn
+from peewee import JOIN, fn
 
 from app import events, jobs, originals, torrents, trending
 from app.channels import CATALOGUE_WINDOW_DAYS
@@ -178,9 +178,9 @@ def known_sort(sort: str) -> bool:
 def page(query, sort: str, start: int, count: int) -> tuple[int, list[Video]]:
     """(total, one page) of a video query in a PeerTube sort order.
 
-    The total comes with the rows (COUNT(*) OVER ()): one query, not two. Building a
-    query's SQL is most of a list request's time (peewee, measured with py-spy), so one
-    fewer counts. Only a page past the end asks for the total on its own.
+    The page is read with LIMIT, in the order of an index (migration 0022), so its cost
+    does not grow with the library; the total is counted apart, and only when the page
+    does not already tell it (a first page with room to spare is everything).
     """
     if sort in TRENDING_SORTS:
         recent = trending.recent_views().alias("recent_views")
@@ -188,11 +188,10 @@ def page(query, sort: str, start: int, count: int) -> tuple[int, list[Video]]:
         order = (fn.COALESCE(recent.c.recent, 0).desc(), Video.views.desc(), Video.id.desc())
     else:
         order = SORTS.get(sort, SORTS["-publishedAt"])
-    total = fn.COUNT(SQL("*")).over().alias("total_count")
-    rows = list(query.select_extend(total).order_by(*order).offset(start).limit(count))
-    if rows:
-        return rows[0].total_count, rows
-    return (query.count() if start else 0), rows
+    rows = list(query.order_by(*order).offset(start).limit(count))
+    if start == 0 and len(rows) < count:
+        return len(rows), rows
+    return query.order_by().count(), rows
 
 
 def videos_of(user: User) -> list[Video]:
