@@ -191,7 +191,7 @@ def page(query, sort: str, start: int, count: int) -> tuple[int, list[Video]]:
     rows = list(query.order_by(*order).offset(start).limit(count))
     if start == 0 and len(rows) < count:
         return len(rows), rows
-    return query.order_by().count(), rows
+    return query.order_by().select(Video.id).count(), rows  # one column: quicker to build
 
 
 def videos_of(user: User) -> list[Video]:
