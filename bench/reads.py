@@ -449,6 +449,19 @@ def make_clips(count: int, height: int, folder: Path) -> list[Path]:
     ]  # fmt: skip
 
 
+def analyze(database_url: str) -> None:
+    """ANALYZE the freshly loaded database, as PostgreSQL's autovacuum does by itself within
+    a minute or so of such a load: without statistics the planner takes every table for
+    nearly empty and sorts whole lists instead of reading them in index order."""
+    import psycopg2
+
+    conn = psycopg2.connect(database_url, connect_timeout=5)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("ANALYZE")
+    conn.close()
+
+
 def drop_database(server_url: str, database_url: str) -> None:
     """Drop the throwaway database made by bench/federation.py's postgres_database()."""
     import psycopg2
@@ -522,6 +535,8 @@ def main() -> None:
             build(server, name, clips, args.videos, timeout)
         workers.stop()
         workers = None
+        if args.postgres:
+            analyze(database_url)
         rows = endpoints(shoal, peertube, name)
         print(f"\nuser {name}, channel {name}_channel; list totals (all public videos, search "
               f"'{WORD}'): " + "; ".join(
