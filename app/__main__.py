@@ -46,8 +46,9 @@ def _setup(settings: Settings) -> None:
 
 async def _serve(settings: Settings) -> None:
     app = make_app(settings)
+    # No `xheaders`: app/web.py reads the proxy's headers for requests that reach a handler.
     server = tornado.httpserver.HTTPServer(
-        app, max_buffer_size=64 * 1024 * 1024, xheaders=True, idle_connection_timeout=3600
+        app, max_buffer_size=64 * 1024 * 1024, idle_connection_timeout=3600
     )
     server.listen(settings.port, address=settings.bind)
     log.info("Shoal listening on http://%s:%s (public URL %s)", settings.bind, settings.port,

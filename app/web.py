@@ -6,6 +6,8 @@ catch-all (JSON under /api/, a page elsewhere).
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import logging
 import time
 from pathlib import Path
@@ -185,6 +187,23 @@ def _matches(if_none_match: str, etag: str) -> bool:
     return any(t.strip().removeprefix("W/") == tag for t in if_none_match.split(","))
 
 
+def trust_proxy_headers(request: tornado.httputil.HTTPServerRequest) -> None:
+    """The client's address and scheme as nginx passes them (X-Real-IP, X-Forwarded-For,
+    X-Forwarded-Proto), as Tornado's `xheaders` takes them, but checked by parsing instead
+    of a getaddrinfo call on every request, and only for requests that reach a handler
+    (stored answers do not need the address)."""
+    headers = request.headers
+    ip = headers.get("X-Real-Ip")
+    if ip is None and "X-Forwarded-For" in headers:
+        ip = headers["X-Forwarded-For"].split(",")[-1]
+    if ip:
+        with contextlib.suppress(ValueError):  # not an address: keep the connection's
+            request.remote_ip = str(ipaddress.ip_address(ip.strip()))
+    proto = headers.get("X-Scheme") or headers.get("X-Forwarded-Proto")
+    if proto and proto.split(",")[-1].strip() in ("http", "https"):
+        request.protocol = proto.split(",")[-1].strip()
+
+
 class Application(tornado.web.Application):
     """Answers stored anonymous reads before routing (app/read_cache.py), and routes one
     trailing slash off API paths, as PeerTube's Express router does: /api/v1/videos/{id}/
@@ -196,6 +215,7 @@ class Application(tornado.web.Application):
         stored = self._stored(request)
         if stored is not None:
             return stored
+        trust_proxy_headers(request)
         path = request.path
         if path.startswith("/api/") and len(path) > 5 and path[-1] == "/" and path[-2] != "/":
             request.path = path[:-1]

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import importlib
 
+from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
+
 from app import read_cache
 from app.db import make_database
+from app.web import trust_proxy_headers
 from models import all_models, db, use
 from models.jobs import Job
 from models.server import ServerSetting
@@ -77,3 +80,21 @@ def test_the_cache_keeps_the_most_recently_used_within_its_size():
     assert cache.get(("/a", 0), 7) is None
     cache.put(("/huge",), 7, entry(101))  # over a sixteenth of the budget: not kept
     assert cache.get(("/huge",), 7) is None
+
+
+def test_proxy_headers_give_the_client_address_and_scheme_and_garbage_is_ignored():
+    def seen(**headers: str) -> tuple[str, str]:
+        named = {"Host": "video.example", **{n.replace("_", "-"): v for n, v in headers.items()}}
+        start = RequestStartLine("GET", "/", "HTTP/1.1")
+        request = HTTPServerRequest(start_line=start, headers=HTTPHeaders(named))
+        request.remote_ip, request.protocol = "127.0.0.1", "http"
+        trust_proxy_headers(request)
+        return request.remote_ip, request.protocol
+
+    assert seen() == ("127.0.0.1", "http")
+    assert seen(X_Real_Ip="203.0.113.7") == ("203.0.113.7", "http")
+    assert seen(X_Forwarded_For="198.51.100.1, 203.0.113.9") == ("203.0.113.9", "http")
+    assert seen(X_Real_Ip="2001:db8::1", X_Forwarded_For="198.51.100.1") == ("2001:db8::1", "http")
+    assert seen(X_Real_Ip="not an address; DROP") == ("127.0.0.1", "http")
+    assert seen(X_Forwarded_Proto="https") == ("127.0.0.1", "https")
+    assert seen(X_Forwarded_Proto="gopher") == ("127.0.0.1", "http")
