@@ -139,18 +139,18 @@ class BaseHandler(tornado.web.RequestHandler):
         """This response is not kept for other visitors (e.g. it queued a refresh)."""
         self._read_store = None
 
-    def _send_entry(self, entry: read_cache.Entry) -> None:
+    def _send_entry(self, entry: read_cache.Entry) -> Any:
         token = self.xsrf_token if entry.has_xsrf else None
         etag = entry.etag_for(token)
         self.set_header("Etag", etag)
         if self.check_etag_header():
             self.set_status(304)
-            super().finish()
-            return
-        super().finish(entry.body_for(token))
+            return super().finish()
+        return super().finish(entry.body_for(token))
 
     def finish(self, chunk: str | bytes | dict | None = None) -> Any:
-        if self._read_store is None or self._status_code != 200 or self._finished:
+        # Not stored: what a signed-in user sees, errors, and a body already partly sent.
+        if self._read_store is None or self._status_code != 200 or self._headers_written:
             return super().finish(chunk)
         if chunk is not None:
             self.write(chunk)
@@ -159,8 +159,7 @@ class BaseHandler(tornado.web.RequestHandler):
         entry = read_cache.make_entry(self._headers, b"".join(self._write_buffer))
         self.application.settings["read_cache"].put(key, version, entry)
         self._write_buffer = []
-        self._send_entry(entry)
-        return None
+        return self._send_entry(entry)
 
     def xsrf_in_page(self) -> str:
         """The XSRF token a page carries: a marker when the page is stored for others."""
