@@ -49,6 +49,7 @@ _NOT_STORED = frozenset(
 )
 _COMPRESSIBLE = ("text/", "application/json", "application/activity+json", "application/xml")
 MIN_GZIP = 1024
+MAX_PUBLIC = 10_000  # videos remembered as visible to anyone (forgotten all at once beyond)
 VERSION_REUSE = 0.005  # seconds: the longest one read of the version answers requests
 
 # Tables no anonymous read comes from (migration 0021 moves the version on changes to the
@@ -171,6 +172,7 @@ class ReadCache:
         self._bytes = 0
         self._lock = threading.Lock()
         self._version: int | None = None
+        self._public: dict[str, int] = {}
         self._version_read = 0.0
         self._forget_scheduled = False
         self.hits = self.misses = 0
@@ -197,6 +199,16 @@ class ReadCache:
                     self._version, version = None, self._version
                     return version
         return self._version
+
+    def known_public(self, name: str, version: int) -> bool:
+        """Whether the video `name` was found visible to anyone under this read version
+        (media requests, a dozen a second per viewer, then skip looking it up again)."""
+        return self._public.get(name) == version
+
+    def note_public(self, name: str, version: int) -> None:
+        if len(self._public) >= MAX_PUBLIC:
+            self._public.clear()
+        self._public[name] = version
 
     def _forget_version(self) -> None:
         self._version, self._forget_scheduled = None, False

@@ -159,7 +159,14 @@ class MediaHandler(FileSender, BaseHandler):
     async def serve(self, uuid: str, filename: str, include_body: bool = True) -> None:
         if not _NAME.match(filename):
             raise tornado.web.HTTPError(404)
-        self._video(uuid)
+        # A video anyone may see stays so until the read version moves (app/read_cache.py):
+        # its next segments are sent without looking it up again.
+        cache = self.application.settings["read_cache"]
+        version = cache.version()
+        if not cache.known_public(uuid, version):
+            video = self._video(uuid)
+            if videos.can_view(video, None):
+                cache.note_public(uuid, version)
         await self.send_file(f"{uuid}/{filename}", include_body)
 
     @public

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import re
 
+from app import videos
 from app.read_cache import XSRF_MARKER
 from tests.conftest import PASSWORD
 from tests.handlers.test_feeds import channel_of, make_video
@@ -111,3 +112,28 @@ def test_pages_carry_each_visitors_own_token_and_never_a_signed_in_page(
     assert 'action="/logout"' not in later.get(path).text
     for client in (stranger, later):
         client.close()
+
+
+def test_media_of_a_public_video_skip_its_lookup_until_anything_changes(
+    server, anon, alice_api, local_user, monkeypatch
+):
+    video = make_video(channel_of(local_user), "Lighthouse segments")
+    folder = server.settings.media_dir / "hls" / str(video.uuid)
+    folder.mkdir(parents=True)
+    (folder / "master.m3u8").write_text("#EXTM3U\n")
+    path = f"/static/streaming-playlists/hls/{video.uuid}/master.m3u8"
+    lookups = []
+    find_video = videos.find_video
+    monkeypatch.setattr(videos, "find_video", lambda ref: lookups.append(ref) or find_video(ref))
+
+    for _ in range(3):
+        assert anon.get(path).text == "#EXTM3U\n"
+    assert len(lookups) == 1  # then known to be public
+
+    # Made private: refused to visitors at once, still the owner's.
+    assert alice_api.put(f"/api/v1/videos/{video.uuid}", json={"privacy": 3}).status_code == 204
+    refused = anon.get(path)
+    assert refused.status_code == 404 and refused.headers["Cache-Control"] == "private, no-store"
+    assert anon.get(path).status_code == 404
+    mine = alice_api.get(path)
+    assert mine.status_code == 200 and mine.headers["Cache-Control"] == "private, no-store"
