@@ -68,13 +68,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.federation import WebProcess, free_port, postgres_database  # noqa: E402
 from tests.clips import make_clip  # noqa: E402
+from tests.peertube_api import RestClient  # noqa: E402
 
 GOAL = 3.0
 WORD = "lighthouse"  # in every title: the search term and the body check of lists and pages
@@ -86,43 +85,14 @@ PASSWORD = secrets.token_urlsafe(12)  # the bench user's, on both servers
 # --- a client of PeerTube's REST API, for both servers -------------------------------------
 
 
-class Server:
+class Server(RestClient):
     """One server (Shoal or PeerTube) through its PeerTube REST API, signed in as root."""
 
     def __init__(self, label: str, url: str, root_password: str) -> None:
         self.label = label
-        self.url = url.rstrip("/")
-        self.host = httpx.URL(self.url).netloc.decode()
-        self.http = httpx.Client(base_url=self.url, timeout=120)
-        self.root = self.token("root", root_password)
-        self.user_id: int | None = None
+        super().__init__(url, root_password, timeout=120)
         self.uuids: list[str] = []
         self.short_uuids: list[str] = []
-
-    def token(self, username: str, password: str) -> dict[str, str]:
-        client = self.http.get("/api/v1/oauth-clients/local").json()
-        response = self.http.post(
-            "/api/v1/users/token",
-            data={**client, "grant_type": "password", "response_type": "code",
-                  "username": username, "password": password},
-        )  # fmt: skip
-        if response.status_code != 200:
-            raise SystemExit(f"{self.label}: cannot sign in as {username}: {response.text}")
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-    def create_user(self, name: str) -> dict[str, str]:
-        """A user ``name`` with its channel ``{name}_channel``; its auth header."""
-        response = self.http.post(
-            "/api/v1/users",
-            headers=self.root,
-            json={"username": name, "password": PASSWORD, "email": f"{name}@example.org",
-                  "videoQuota": -1, "videoQuotaDaily": -1, "role": 2,
-                  "channelName": f"{name}_channel"},
-        )  # fmt: skip
-        if response.status_code != 200:
-            raise SystemExit(f"{self.label}: cannot create user {name}: {response.text}")
-        self.user_id = response.json()["user"]["id"]
-        return self.token(name, PASSWORD)
 
     def upload(self, auth: dict, channel_id: int, i: int, clip: Path) -> None:
         name = f"{PLACES[i % len(PLACES)].capitalize()} {WORD} {i + 1}"
@@ -159,7 +129,7 @@ class Server:
 def build(server: Server, name: str, clips: list[Path], count: int, timeout: float) -> None:
     """User, channel and ``count`` uploads on ``server``; wait until all are listed."""
     started = time.monotonic()
-    auth = server.create_user(name)
+    auth = server.create_user(name, PASSWORD)
     channel = f"{name}_channel"
     channel_id = server.http.get(f"/api/v1/video-channels/{channel}").json()["id"]
     for i in range(count):

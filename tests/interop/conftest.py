@@ -35,6 +35,7 @@ from models import use
 from models.accounts import Role
 from tests.clips import make_clip
 from tests.conftest import PASSWORD, LiveServer
+from tests.peertube_api import RestClient
 
 PEERTUBE = os.environ.get("SHOAL_INTEROP_PEERTUBE", "").rstrip("/")
 PEERTUBE_PASSWORD = os.environ.get("SHOAL_INTEROP_PEERTUBE_PASSWORD", "")
@@ -62,39 +63,11 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float = WAIT) -> Any:
     pytest.fail(f"{what}: not after {timeout:.0f} s (last: {last!r})")
 
 
-class PeerTube:
+class PeerTube(RestClient):
     """A client of the real PeerTube: OAuth tokens, users, uploads."""
-
-    def __init__(self, url: str, root_password: str) -> None:
-        self.url = url
-        self.host = httpx.URL(url).netloc.decode()
-        self.http = httpx.Client(base_url=url, timeout=60)
-        self.root = self.token("root", root_password)
-
-    def token(self, username: str, password: str) -> dict[str, str]:
-        oauth = self.http.get("/api/v1/oauth-clients/local").json()
-        response = self.http.post(
-            "/api/v1/users/token",
-            data={**oauth, "grant_type": "password", "response_type": "code",
-                  "username": username, "password": password},
-        )  # fmt: skip
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     def get(self, path: str, auth: dict | None = None, **params: Any) -> httpx.Response:
         return self.http.get(path, headers=auth or {}, params=params)
-
-    def create_user(self, name: str) -> dict[str, str]:
-        """A PeerTube user with a channel `{name}_channel`; returns its auth header."""
-        response = self.http.post(
-            "/api/v1/users",
-            headers=self.root,
-            json={"username": name, "password": PASSWORD, "email": f"{name}@example.org",
-                  "videoQuota": -1, "videoQuotaDaily": -1, "role": 2,
-                  "channelName": f"{name}_channel"},
-        )  # fmt: skip
-        assert response.status_code == 200, response.text
-        return self.token(name, PASSWORD)
 
     def upload(self, auth: dict, channel: str, name: str, clip: Path) -> str:
         channel_id = self.get(f"/api/v1/video-channels/{channel}").json()["id"]

@@ -40,7 +40,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(peertube: PeerTube, shoal: LiveServer) -> World:
     World.log_start = Path(LOG).stat().st_size if LOG else 0
-    World.pt_user = peertube.create_user(f"pt{World.suffix}")
+    World.pt_user = peertube.create_user(f"pt{World.suffix}", PASSWORD)
     for name in ("alice", "carol"):
         response = shoal.client().form("/signup", {"username": name, "password": PASSWORD})
         assert response.status_code == 303, response.text
